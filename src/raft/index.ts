@@ -1,0 +1,10 @@
+export * from './confchange.js';
+export * from './config.js';
+export * from './errors.js';
+export * from './limits.js';
+export * from './memory-storage.js';
+export * from './messages.js';
+export type { ProgressState } from './progress.js';
+export * from './rawnode.js';
+export type * from './storage.js';
+export type * from './types.js';
