@@ -1,0 +1,366 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { InvalidArgumentError } from '../core/errors.js';
+import type { NodeId } from '../core/ids.js';
+import { clusterIdFor, memberIdFor } from './member-id.js';
+
+/**
+ * A node's configuration, validated in one place (`validateNodeConfig`). Keys use etcd's
+ * flag and config-file names; the same keys work as `--flags` and in a `--config` YAML file.
+ * Precedence: defaults < config file < command-line flags.
+ */
+export const CONFIG_KEYS = [
+  'name',
+  'data-dir',
+  'listen-client-urls',
+  'advertise-client-urls',
+  'listen-peer-urls',
+  'initial-advertise-peer-urls',
+  'listen-http-urls',
+  'initial-cluster',
+  'initial-cluster-http',
+  'initial-cluster-state',
+  'initial-cluster-token',
+  'heartbeat-interval',
+  'election-timeout',
+  'detector',
+  'snapshot-count',
+  'log-level',
+] as const;
+export type ConfigKey = (typeof CONFIG_KEYS)[number];
+
+/** etcd config-file keys nines accepts in a file but does not use yet (a warning, not an error). */
+const ETCD_KEYS_IGNORED: ReadonlySet<string> = new Set([
+  'wal-dir',
+  'max-snapshots',
+  'max-wals',
+  'quota-backend-bytes',
+  'max-txn-ops',
+  'max-request-bytes',
+  'listen-metrics-urls',
+  'discovery',
+  'discovery-fallback',
+  'discovery-proxy',
+  'discovery-srv',
+  'strict-reconfig-check',
+  'enable-v2',
+  'enable-pprof',
+  'proxy',
+  'proxy-failure-wait',
+  'proxy-refresh-interval',
+  'proxy-dial-timeout',
+  'proxy-write-timeout',
+  'proxy-read-timeout',
+  'client-transport-security',
+  'peer-transport-security',
+  'debug',
+  'logger',
+  'log-outputs',
+  'force-new-cluster',
+  'auto-compaction-mode',
+  'auto-compaction-retention',
+  'cors',
+  'enable-grpc-gateway',
+  'snapshot-catchup-entries',
+]);
+
+export const DETECTORS = ['fixed', 'adaptive'] as const;
+export type DetectorName = (typeof DETECTORS)[number];
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const ConfigDefaults = {
+  name: 'default',
+  clientUrl: 'http://localhost:2379',
+  peerUrl: 'http://localhost:2380',
+  /** The HTTP/JSON API listens on the first client URL's port + this, unless given. */
+  httpPortOffset: 2,
+  initialClusterToken: 'nines-cluster',
+  /** etcd's default heartbeat: 100 ms. */
+  heartbeatIntervalMs: 100,
+  /** etcd's default election timeout: 1000 ms. */
+  electionTimeoutMs: 1000,
+  /** etcd requires election-timeout >= 5 × heartbeat-interval. */
+  electionToHeartbeatRatioMin: 5,
+  /** etcd's upper bound on --election-timeout. */
+  electionTimeoutMsMax: 50_000,
+  detector: 'adaptive' as DetectorName,
+  snapshotCount: 10_000,
+  logLevel: 'info' as LogLevel,
+} as const;
+
+/** One member of the cluster as the configuration knows it. */
+export interface MemberConfig {
+  readonly id: NodeId;
+  readonly name: string;
+  readonly peerUrl: string;
+  /** Its HTTP/JSON API, when known (`--initial-cluster-http`). */
+  readonly httpUrl?: string;
+}
+
+export interface NodeConfig {
+  readonly name: string;
+  readonly dataDir: string;
+  readonly listenClientUrls: readonly string[];
+  readonly advertiseClientUrls: readonly string[];
+  readonly listenPeerUrls: readonly string[];
+  readonly initialAdvertisePeerUrls: readonly string[];
+  readonly listenHttpUrls: readonly string[];
+  readonly initialClusterState: 'new' | 'existing';
+  readonly initialClusterToken: string;
+  readonly heartbeatIntervalMs: number;
+  readonly electionTimeoutMs: number;
+  readonly detector: DetectorName;
+  readonly snapshotCount: number;
+  readonly logLevel: LogLevel;
+  /** This member's id (derived from name, first advertised peer URL and token). */
+  readonly memberId: NodeId;
+  /** The cluster id (derived from the token and every member id). */
+  readonly clusterId: number;
+  /** Every member of the initial cluster, this one included, sorted by name. */
+  readonly members: readonly MemberConfig[];
+  /** Warnings to log at start (e.g. etcd config keys nines ignores). */
+  readonly warnings: readonly string[];
+}
+
+/** Where a raw value came from, so errors can name it as the user wrote it. */
+export type ValueSource = 'flag' | 'file' | 'default';
+export interface RawConfig {
+  readonly values: Partial<Record<ConfigKey, unknown>>;
+  readonly sources: Partial<Record<ConfigKey, ValueSource>>;
+  readonly file?: string;
+  readonly warnings: readonly string[];
+}
+
+/** Read a `--config` YAML file: etcd's keys; unknown keys are refused, unused etcd keys warned. */
+export function readConfigFile(path: string): RawConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new InvalidArgumentError(`--config: cannot read ${path}: ${(err as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new InvalidArgumentError(`--config: ${path} is not valid YAML: ${(err as Error).message}`);
+  }
+  if (doc === null || doc === undefined) doc = {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new InvalidArgumentError(`--config: ${path} must be a YAML mapping of etcd config keys`);
+  }
+  const values: Partial<Record<ConfigKey, unknown>> = {};
+  const sources: Partial<Record<ConfigKey, ValueSource>> = {};
+  const warnings: string[] = [];
+  for (const [key, value] of Object.entries(doc as Record<string, unknown>)) {
+    if ((CONFIG_KEYS as readonly string[]).includes(key)) {
+      if (value === null || value === undefined) continue;
+      values[key as ConfigKey] = value;
+      sources[key as ConfigKey] = 'file';
+    } else if (ETCD_KEYS_IGNORED.has(key)) {
+      warnings.push(`config file ${path}: etcd key "${key}" is not supported by nines yet and is ignored`);
+    } else {
+      throw new InvalidArgumentError(
+        `--config: ${path} has unknown key "${key}"; known keys: ${CONFIG_KEYS.join(', ')}`,
+      );
+    }
+  }
+  return { values, sources, file: path, warnings };
+}
+
+/** Overlay command-line values (only those the user gave) on a raw config. */
+export function withFlags(base: RawConfig, flags: Partial<Record<ConfigKey, unknown>>): RawConfig {
+  const values = { ...base.values };
+  const sources = { ...base.sources };
+  for (const key of CONFIG_KEYS) {
+    const value = flags[key];
+    if (value === undefined) continue;
+    values[key] = value;
+    sources[key] = 'flag';
+  }
+  return base.file === undefined
+    ? { values, sources, warnings: base.warnings }
+    : { values, sources, file: base.file, warnings: base.warnings };
+}
+
+export const EMPTY_RAW_CONFIG: RawConfig = { values: {}, sources: {}, warnings: [] };
+
+/**
+ * Validate and complete a configuration: fill defaults, parse URLs and the member list,
+ * reject contradictions. Every error names the flag (or config-file key) and says why.
+ */
+export function validateNodeConfig(raw: RawConfig): NodeConfig {
+  const label = (key: ConfigKey): string =>
+    raw.sources[key] === 'file' ? `config key "${key}" (in ${raw.file ?? 'config file'})` : `--${key}`;
+  const fail = (key: ConfigKey, why: string): never => {
+    throw new InvalidArgumentError(`${label(key)} ${why}`);
+  };
+  const str = (key: ConfigKey): string | undefined => {
+    const v = raw.values[key];
+    if (v === undefined) return undefined;
+    if (typeof v === 'number') return String(v);
+    if (typeof v !== 'string') return fail(key, `must be a string, got ${JSON.stringify(v)}`);
+    return v.trim();
+  };
+  const urls = (key: ConfigKey): string[] | undefined => {
+    const v = raw.values[key];
+    if (v === undefined) return undefined;
+    const parts = Array.isArray(v) ? v.map(String) : String(v).split(',');
+    const list = parts.map((p) => p.trim()).filter((p) => p !== '');
+    if (list.length === 0) return fail(key, 'must list at least one URL');
+    return list.map((u) => normaliseUrl(u, (why) => fail(key, why)));
+  };
+  const int = (key: ConfigKey, dflt: number, min: number, max: number): number => {
+    const v = raw.values[key];
+    if (v === undefined) return dflt;
+    const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) {
+      return fail(key, `must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+    }
+    return n;
+  };
+
+  const name = str('name') ?? ConfigDefaults.name;
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(name)) {
+    fail('name', `must be 1-63 characters of letters, digits, ".", "_" or "-", got "${name}"`);
+  }
+  const dataDir = str('data-dir') ?? `${name}.nines`;
+  if (dataDir === '') fail('data-dir', 'must not be empty');
+
+  const listenClientUrls = urls('listen-client-urls') ?? [ConfigDefaults.clientUrl];
+  const advertiseClientUrls = urls('advertise-client-urls') ?? listenClientUrls;
+  const listenPeerUrls = urls('listen-peer-urls') ?? [ConfigDefaults.peerUrl];
+  const initialAdvertisePeerUrls = urls('initial-advertise-peer-urls') ?? listenPeerUrls;
+  const listenHttpUrls = urls('listen-http-urls') ?? [defaultHttpUrl(listenClientUrls[0]!)];
+  if (listenPeerUrls.length > 1) fail('listen-peer-urls', 'takes one URL in nines (one peer listener)');
+  if (listenHttpUrls.length > 1) fail('listen-http-urls', 'takes one URL in nines (one HTTP listener)');
+
+  const stateText = str('initial-cluster-state') ?? 'new';
+  if (stateText !== 'new' && stateText !== 'existing') {
+    fail('initial-cluster-state', `must be "new" or "existing", got "${stateText}"`);
+  }
+  const initialClusterToken = str('initial-cluster-token') ?? ConfigDefaults.initialClusterToken;
+  if (initialClusterToken === '') fail('initial-cluster-token', 'must not be empty');
+
+  const heartbeatIntervalMs = int('heartbeat-interval', ConfigDefaults.heartbeatIntervalMs, 1, 10_000);
+  const electionTimeoutMs = int('election-timeout', ConfigDefaults.electionTimeoutMs, 1, ConfigDefaults.electionTimeoutMsMax);
+  if (electionTimeoutMs < ConfigDefaults.electionToHeartbeatRatioMin * heartbeatIntervalMs) {
+    fail(
+      'election-timeout',
+      `(${electionTimeoutMs} ms) must be at least ${ConfigDefaults.electionToHeartbeatRatioMin} times --heartbeat-interval (${heartbeatIntervalMs} ms)`,
+    );
+  }
+  const detector = str('detector') ?? ConfigDefaults.detector;
+  if (!(DETECTORS as readonly string[]).includes(detector)) {
+    fail('detector', `must be one of ${DETECTORS.join(', ')}, got "${detector}"`);
+  }
+  const snapshotCount = int('snapshot-count', ConfigDefaults.snapshotCount, 1, 1_000_000_000);
+  const logLevel = str('log-level') ?? ConfigDefaults.logLevel;
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    fail('log-level', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+
+  // The member list: name=peerUrl pairs; this node must be in it with its advertised URL.
+  const peerUrl = initialAdvertisePeerUrls[0]!;
+  const clusterText = str('initial-cluster') ?? `${name}=${peerUrl}`;
+  const pairs = parsePairs(clusterText, (why) => fail('initial-cluster', why));
+  const httpPairs = new Map(parsePairs(str('initial-cluster-http') ?? '', (why) => fail('initial-cluster-http', why)));
+  if (pairs.length === 0) fail('initial-cluster', 'must list at least this member as name=peer-url');
+  const names = new Set<string>();
+  for (const [memberName] of pairs) {
+    if (names.has(memberName)) {
+      fail('initial-cluster', `names member "${memberName}" twice (nines takes one peer URL per member)`);
+    }
+    names.add(memberName);
+  }
+  for (const httpName of httpPairs.keys()) {
+    if (!names.has(httpName)) fail('initial-cluster-http', `names "${httpName}", which is not in --initial-cluster`);
+  }
+  const mine = pairs.find(([memberName]) => memberName === name);
+  if (mine === undefined) {
+    fail('initial-cluster', `must include this member "${name}" (as ${name}=${peerUrl})`);
+  } else if (!initialAdvertisePeerUrls.includes(mine[1])) {
+    fail(
+      'initial-cluster',
+      `gives ${name}=${mine[1]} but --initial-advertise-peer-urls is ${initialAdvertisePeerUrls.join(',')}; they must match`,
+    );
+  }
+  const members: MemberConfig[] = pairs
+    .map(([memberName, url]) => {
+      const httpUrl = httpPairs.get(memberName) ?? (memberName === name ? listenHttpUrls[0] : undefined);
+      const id = memberIdFor(memberName, url, initialClusterToken);
+      return httpUrl === undefined ? { id, name: memberName, peerUrl: url } : { id, name: memberName, peerUrl: url, httpUrl };
+    })
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const ids = new Set(members.map((m) => m.id));
+  if (ids.size !== members.length) fail('initial-cluster', 'gives two members the same id (same name, URL and token)');
+  const memberId = memberIdFor(name, mine![1], initialClusterToken);
+
+  return {
+    name,
+    dataDir,
+    listenClientUrls,
+    advertiseClientUrls,
+    listenPeerUrls,
+    initialAdvertisePeerUrls,
+    listenHttpUrls,
+    initialClusterState: stateText as 'new' | 'existing',
+    initialClusterToken,
+    heartbeatIntervalMs,
+    electionTimeoutMs,
+    detector: detector as DetectorName,
+    snapshotCount,
+    logLevel: logLevel as LogLevel,
+    memberId,
+    clusterId: clusterIdFor(
+      initialClusterToken,
+      members.map((m) => m.id),
+    ),
+    members,
+    warnings: raw.warnings,
+  };
+}
+
+/** `http://host:port` with an explicit port and no path; anything else is refused. */
+export function normaliseUrl(text: string, fail: (why: string) => never): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return fail(`has "${text}", which is not a URL (expected http://host:port)`);
+  }
+  if (url.protocol !== 'http:') return fail(`has "${text}": only http:// URLs are supported (TLS comes later)`);
+  if (url.port === '') return fail(`has "${text}": give an explicit port, e.g. http://127.0.0.1:2379`);
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '') {
+    return fail(`has "${text}": a URL here takes no path or query`);
+  }
+  return `${url.protocol}//${url.host}`;
+}
+
+function defaultHttpUrl(clientUrl: string): string {
+  const url = new URL(clientUrl);
+  // URL.hostname keeps the brackets of an IPv6 literal, so this round-trips.
+  return `http://${url.hostname}:${Number(url.port) + ConfigDefaults.httpPortOffset}`;
+}
+
+function parsePairs(text: string, fail: (why: string) => never): [string, string][] {
+  const out: [string, string][] = [];
+  for (const part of text.split(',')) {
+    const item = part.trim();
+    if (item === '') continue;
+    const eq = item.indexOf('=');
+    if (eq <= 0) fail(`has "${item}"; expected name=http://host:port`);
+    const memberName = item.slice(0, eq).trim();
+    const url = normaliseUrl(item.slice(eq + 1).trim(), (why) => fail(`entry "${memberName}" ${why}`));
+    out.push([memberName, url]);
+  }
+  return out;
+}
+
+/** Host and port to listen on, from a validated URL. */
+export function hostPort(url: string): { host: string; port: number } {
+  const u = new URL(url);
+  const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
+  return { host, port: Number(u.port) };
+}

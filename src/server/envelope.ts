@@ -1,0 +1,47 @@
+import { CorruptError } from '../core/errors.js';
+
+/**
+ * The data of a normal raft entry written by a nines server: a 15-byte header naming the
+ * request that proposed it, then the kv command bytes (`kv/codec.ts`).
+ *
+ *   byte 0      format version (1)
+ *   bytes 1..6  proposing member id (48-bit, big-endian)
+ *   bytes 7..10 the proposer's boot nonce (random per process start)
+ *   bytes 11..14 the request's sequence number within that boot
+ *
+ * The proposer resolves its waiting client when it applies an entry whose header names it
+ * and its current boot; every other member just applies the command. The boot nonce keeps a
+ * restarted member from mistaking an old entry for a new request.
+ */
+export const ENVELOPE_VERSION = 1;
+export const ENVELOPE_HEADER_BYTES = 15;
+
+export interface RequestTag {
+  readonly memberId: number;
+  readonly boot: number;
+  readonly seq: number;
+}
+
+export function encodeEnvelope(tag: RequestTag, command: Uint8Array): Uint8Array {
+  const out = new Uint8Array(ENVELOPE_HEADER_BYTES + command.length);
+  const view = new DataView(out.buffer);
+  out[0] = ENVELOPE_VERSION;
+  view.setUint16(1, Math.floor(tag.memberId / 2 ** 32));
+  view.setUint32(3, tag.memberId % 2 ** 32);
+  view.setUint32(7, tag.boot >>> 0);
+  view.setUint32(11, tag.seq >>> 0);
+  out.set(command, ENVELOPE_HEADER_BYTES);
+  return out;
+}
+
+export function decodeEnvelope(data: Uint8Array): { tag: RequestTag; command: Uint8Array } {
+  if (data.length < ENVELOPE_HEADER_BYTES || data[0] !== ENVELOPE_VERSION) {
+    throw new CorruptError(`raft entry of ${data.length} bytes does not start with a nines envelope (version ${ENVELOPE_VERSION})`);
+  }
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const memberId = view.getUint16(1) * 2 ** 32 + view.getUint32(3);
+  return {
+    tag: { memberId, boot: view.getUint32(7), seq: view.getUint32(11) },
+    command: data.subarray(ENVELOPE_HEADER_BYTES),
+  };
+}

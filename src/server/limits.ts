@@ -1,0 +1,34 @@
+/**
+ * Named limits and defaults of a running node (src/server). Every queue of waiting
+ * clients is bounded by one of these; exceeding one answers 503 with a stable code.
+ */
+export const ServerLimits = {
+  /** Proposals waiting for their entry to be applied, per node. */
+  pendingProposalsMax: 10_000,
+  /** Linearizable reads waiting for their ReadIndex, per node. */
+  pendingReadsMax: 10_000,
+  /** How long a client waits for a proposal or a read before 504 NINES_ERR_TIMEOUT. */
+  requestTimeoutMs: 5_000,
+  /** Open server-sent-event watch streams, per node. */
+  watchStreamsMax: 1_000,
+  /** Watch events buffered for one slow SSE client before its stream is closed. */
+  watchEventsBufferedMax: 10_000,
+  /** Largest JSON request body, in bytes (etcd's --max-request-bytes, 1.5 MiB, plus JSON framing). */
+  requestBodyBytesMax: 2 * 1024 * 1024,
+  /** Largest value of one key, in bytes (etcd's 1.5 MiB request limit). */
+  valueBytesMax: 1.5 * 1024 * 1024,
+  /** Operations in one transaction (etcd's --max-txn-ops default is 128). */
+  txnOpsMax: 128,
+  /** Nesting depth of transactions inside transactions (kv's txnDepthMax). */
+  txnDepthMax: 16,
+  /** Keys returned by one range request when the client gives no limit. */
+  rangeKeysMax: 100_000,
+  /** Leader changes remembered for /v1/status and the dashboard. */
+  leaderChangesKept: 20,
+  /** Log entries kept behind a snapshot so slow followers catch up without one (etcd: 5000). */
+  snapshotCatchUpEntriesMax: 5_000,
+  /** How long shutdown waits for a leadership transfer before stepping down anyway. */
+  shutdownTransferMs: 2_000,
+  /** Leases expired per leader proposal. */
+  leasesExpiredPerProposalMax: 1_000,
+} as const;
