@@ -3,6 +3,16 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { isNinesError } from '../core/errors.js';
 // nines:register-imports (one line per subcommand module; keep sorted)
+import { registerCheck } from './check.js';
+import { registerDetect } from './detect.js';
+import { registerKv } from './kv.js';
+import { registerPlan } from './plan.js';
+import { registerProbe } from './probe.js';
+import { registerSim } from './sim.js';
+import { registerSlo } from './slo.js';
+import { registerStart } from './start.js';
+import { registerStatus } from './status.js';
+import { registerUp } from './up.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -14,6 +24,16 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(`nines: ${str.replace(/^error: /, '')}`) });
   // nines:register-calls (one line per subcommand module; keep sorted)
+  registerCheck(program);
+  registerDetect(program);
+  registerKv(program);
+  registerPlan(program);
+  registerProbe(program);
+  registerSim(program);
+  registerSlo(program);
+  registerStart(program);
+  registerStatus(program);
+  registerUp(program);
   return program;
 }
 

@@ -1,0 +1,288 @@
+import type { DeadlineDetector } from './deadline.js';
+import { dominanceGap, paretoFront, strictlyBeatsSomewhere, undominated } from './pareto.js';
+import { type QosResult, replayTrace } from './qos.js';
+import { createDetector, defaultDetectorName, type DetectorName } from './registry.js';
+import { IntervalStallSource, withStallAwareness } from './stall.js';
+import { type Sweep, sweeps } from './sweep.js';
+import type { Trace } from './trace.js';
+import { familySeed, generateTrace, type TraceFamilyName, traceFamilyNames } from './traces.js';
+
+/**
+ * The QoS bench: for every trace and detector, sweep the detector's main parameter, replay,
+ * and compare Pareto fronts of (mean T_D, λ_M). Pure: traces are given or generated from the seed.
+ */
+export interface BenchPoint {
+  readonly detector: string;
+  /** True for a default-detector point whose margin was solved to match a competitor's T_D. */
+  readonly matched?: boolean;
+  readonly param: string;
+  readonly value: number;
+  readonly detectionMs: number;
+  readonly mistakesPerHour: number;
+  readonly mistakes: number;
+  readonly queryAccuracy: number;
+  readonly meanMistakeDurationMs: number;
+}
+
+export interface FamilyResult {
+  readonly name: string;
+  readonly heartbeats: number;
+  readonly crashes: number;
+  readonly upHours: number;
+  /** The default detector's front weakly dominates every other detector's front. */
+  readonly dominates: boolean;
+  /** Per other detector: our front weakly dominates theirs. */
+  readonly dominatesEach: Readonly<Record<string, boolean>>;
+  /** Per other detector: ours is strictly better somewhere. */
+  readonly strictlyBeats: Readonly<Record<string, boolean>>;
+  /** Per other detector: their front points ours does not dominate. */
+  readonly undominated: Readonly<Record<string, readonly { detectionMs: number; mistakesPerHour: number }[]>>;
+  /**
+   * The tolerance the default would need to dominate every compared point (max over their
+   * points of `dominanceGap`): 0.05 means "within 5%". <= `tolerance` when `dominates`.
+   */
+  readonly toleranceNeeded: number;
+  readonly points: readonly BenchPoint[];
+  /** Per detector (and the stall-aware series where relevant): its Pareto front. */
+  readonly fronts: Readonly<Record<string, readonly BenchPoint[]>>;
+}
+
+export interface StallReport {
+  readonly family: string;
+  readonly detector: string;
+  readonly params: Readonly<Record<string, number>>;
+  readonly stalls: number;
+  readonly longestStallMs: number;
+  readonly plain: { mistakes: number; mistakesDuringStalls: number; meanDetectionMs: number };
+  readonly stallAware: { mistakes: number; mistakesDuringStalls: number; meanDetectionMs: number; crashesDetected: number; crashes: number };
+}
+
+export interface BenchReport {
+  readonly seed: number;
+  readonly quick: boolean;
+  readonly tolerance: number;
+  readonly comparedRateMaxPerHour: number;
+  readonly defaultDetector: string;
+  readonly families: readonly FamilyResult[];
+  readonly stall: StallReport | null;
+}
+
+export interface BenchOptions {
+  readonly seed: number;
+  readonly quick: boolean;
+  /** Families to generate (default all). */
+  readonly families?: readonly TraceFamilyName[];
+  /** Extra traces (e.g. recorded ones). */
+  readonly traces?: readonly Trace[];
+  /** Relative tolerance of the dominance check. Default 0.02. */
+  readonly tolerance?: number;
+  /** Competitor points with more mistakes per hour than this are not compared. Default 3600. */
+  readonly comparedRateMaxPerHour?: number;
+  /** Fixed parameters of the default detector during its sweep (for tuning experiments). */
+  readonly defaultParams?: Readonly<Record<string, number>>;
+  /** Called after each (trace, detector) sweep. */
+  readonly onProgress?: (done: number, total: number, what: string) => void;
+}
+
+const STALL_AWARE_SERIES = `${defaultDetectorName}+stall-aware`;
+
+/** Probe spacing: a prime number of ms, so probes fall at every phase of a 100 ms heartbeat. */
+const PROBE_SPACING_MS = 9973;
+/** No probes in an epoch's first 2 minutes (detectors warm up) or its last 10 s. */
+const PROBE_WARMUP_MS = 120_000;
+
+/**
+ * Crash probes of a trace (see ReplayOptions.crashProbesMs): every ~10 s of each epoch's up
+ * time after the warm-up. With 4 real crashes alone the mean T_D is luck; with probes it is
+ * averaged over hundreds of crash times at every phase of the heartbeat.
+ */
+export function crashProbes(trace: Trace): number[] {
+  const out: number[] = [];
+  for (const e of trace.epochs) {
+    const upEndMs = (e.crashMs ?? e.endMs) - 10_000;
+    for (let t = e.startMs + PROBE_WARMUP_MS; t < upEndMs; t += PROBE_SPACING_MS) out.push(t);
+  }
+  return out;
+}
+
+/** Mean T_D over the real crashes and the probes. */
+function meanDetection(q: QosResult): number {
+  const all = [...q.detectionTimesMs, ...q.probeDetectionTimesMs];
+  return all.length === 0 ? Number.NaN : all.reduce((a, b) => a + b, 0) / all.length;
+}
+
+function toPoint(detector: string, param: string, value: number, d: DeadlineDetector, trace: Trace, matched = false): BenchPoint {
+  const q = replayTrace(trace, d, { crashProbesMs: crashProbes(trace) });
+  return {
+    detector,
+    ...(matched ? { matched } : {}),
+    param,
+    value,
+    detectionMs: meanDetection(q),
+    mistakesPerHour: q.mistakeRatePerHour,
+    mistakes: q.mistakes,
+    queryAccuracy: q.queryAccuracy,
+    meanMistakeDurationMs: q.meanMistakeDurationMs,
+  };
+}
+
+/** Generates the bench traces: quick = 4 epochs of ≤ 5 min per family, full = 16 of ≤ 7.5 min. */
+export function benchTraces(seed: number, quick: boolean, families: readonly TraceFamilyName[] = traceFamilyNames): Trace[] {
+  return families.map((f) =>
+    generateTrace(f, { seed: familySeed(seed, f), epochs: quick ? 4 : 16, epochUpMs: quick ? 300_000 : 450_000 }),
+  );
+}
+
+export function runBench(options: BenchOptions): BenchReport {
+  const tolerance = options.tolerance ?? 0.02;
+  const rateMax = options.comparedRateMaxPerHour ?? 3600;
+  const traces = [...benchTraces(options.seed, options.quick, options.families), ...(options.traces ?? [])];
+  const plan = sweeps(options.quick ? 40 : 80).map((s) =>
+    s.detector === defaultDetectorName ? { ...s, fixed: { ...s.fixed, ...options.defaultParams } } : s,
+  );
+  const total = traces.length * plan.length;
+  let done = 0;
+  const families: FamilyResult[] = [];
+  for (const trace of traces) {
+    const points: BenchPoint[] = [];
+    for (const sweep of plan) {
+      for (const value of sweep.values) {
+        const d = createDetector(sweep.detector, { ...sweep.fixed, [sweep.param]: value });
+        points.push(toPoint(sweep.detector, sweep.param, value, d, trace));
+      }
+      options.onProgress?.(++done, total, `${trace.name} × ${sweep.detector}`);
+    }
+    if (trace.stalls.length > 0) {
+      const main = plan.find((s) => s.detector === defaultDetectorName)!;
+      const stallSource = new IntervalStallSource(trace.stalls);
+      for (const value of main.values) {
+        const d = withStallAwareness(createDetector(main.detector, { ...main.fixed, [main.param]: value }), stallSource);
+        points.push(toPoint(STALL_AWARE_SERIES, main.param, value, d, trace));
+      }
+    }
+    points.push(...matchedPoints(trace, points, plan, tolerance, rateMax));
+    families.push(compareFronts(trace, points, tolerance, rateMax));
+  }
+  const stallTrace = traces.find((t) => t.name === 'monitor-stalls');
+  return {
+    seed: options.seed,
+    quick: options.quick,
+    tolerance,
+    comparedRateMaxPerHour: rateMax,
+    defaultDetector: defaultDetectorName,
+    families,
+    stall: stallTrace === undefined ? null : stallReport(stallTrace),
+  };
+}
+
+/**
+ * The largest margin m >= 0 with mean_i max(0, b_i + m) <= target, where b_i is the deadline
+ * minus the crash time at margin 0; -1 if even m = 0 is too slow. Exact (bisection on a
+ * monotone piecewise-linear function, 100 halvings).
+ */
+export function solveMarginMs(deadlineMinusCrashAtZeroMs: readonly number[], targetDetectionMs: number): number {
+  const b = deadlineMinusCrashAtZeroMs;
+  if (b.length === 0) return -1;
+  const meanTd = (m: number): number => b.reduce((sum, x) => sum + Math.max(0, x + m), 0) / b.length;
+  if (meanTd(0) > targetDetectionMs) return -1;
+  let lo = 0;
+  let hi = targetDetectionMs - Math.min(...b) + 1;
+  for (let i = 0; i < 100; i++) {
+    const mid = (lo + hi) / 2;
+    if (meanTd(mid) <= targetDetectionMs) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * For each competitor front point in the compared region, the default detector's point whose
+ * margin gives exactly the competitor's T_D (within the tolerance): the default's deadline is
+ * (learned state + margin) and its state never depends on the margin, so one replay at
+ * margin 0 gives every crash's deadline and the margin for any T_D is solved exactly. This
+ * answers "is there a margin that does at least as well?" instead of relying on grid luck.
+ */
+function matchedPoints(trace: Trace, points: readonly BenchPoint[], plan: readonly Sweep[], tolerance: number, rateMax: number): BenchPoint[] {
+  const main = plan.find((s) => s.detector === defaultDetectorName);
+  if (main === undefined || main.param !== 'safetyMarginMs') return [];
+  const zero = replayTrace(trace, createDetector(main.detector, { ...main.fixed, safetyMarginMs: 0 }), {
+    crashProbesMs: crashProbes(trace),
+  });
+  const offsets = [...zero.deadlineMinusCrashMs, ...zero.probeDeadlineMinusCrashMs];
+  const out: BenchPoint[] = [];
+  const seen = new Set<number>();
+  const others = [...new Set(points.map((p) => p.detector))].filter((n) => n !== defaultDetectorName && n !== STALL_AWARE_SERIES);
+  for (const name of others) {
+    for (const p of paretoFront(points.filter((q) => q.detector === name))) {
+      if (p.mistakesPerHour > rateMax) continue;
+      const marginMs = solveMarginMs(offsets, p.detectionMs * (1 + tolerance));
+      if (marginMs < 0 || seen.has(marginMs)) continue;
+      seen.add(marginMs);
+      const d = createDetector(main.detector, { ...main.fixed, safetyMarginMs: marginMs });
+      out.push(toPoint(main.detector, main.param, marginMs, d, trace, true));
+    }
+  }
+  return out;
+}
+
+function compareFronts(trace: Trace, points: readonly BenchPoint[], tolerance: number, rateMax: number): FamilyResult {
+  const names = [...new Set(points.map((p) => p.detector))];
+  const fronts: Record<string, BenchPoint[]> = {};
+  for (const name of names) fronts[name] = paretoFront(points.filter((p) => p.detector === name));
+  const ours = fronts[defaultDetectorName] ?? [];
+  const dominatesEach: Record<string, boolean> = {};
+  const strictlyBeats: Record<string, boolean> = {};
+  const missed: Record<string, { detectionMs: number; mistakesPerHour: number }[]> = {};
+  let toleranceNeeded = 0;
+  for (const name of names) {
+    if (name === defaultDetectorName || name === STALL_AWARE_SERIES) continue;
+    const theirs = (fronts[name] ?? []).filter((p) => p.mistakesPerHour <= rateMax);
+    const left = undominated(ours, theirs, tolerance);
+    for (const p of theirs) toleranceNeeded = Math.max(toleranceNeeded, dominanceGap(ours, p));
+    dominatesEach[name] = left.length === 0;
+    strictlyBeats[name] = strictlyBeatsSomewhere(ours, theirs, tolerance);
+    missed[name] = left.map((p) => ({ detectionMs: p.detectionMs, mistakesPerHour: p.mistakesPerHour }));
+  }
+  const upMs = trace.epochs.reduce((a, e) => a + ((e.crashMs ?? e.endMs) - e.startMs), 0);
+  return {
+    name: trace.name,
+    heartbeats: trace.arrivalsMs.length,
+    crashes: trace.epochs.filter((e) => e.crashMs !== null).length,
+    upHours: upMs / 3_600_000,
+    dominates: Object.values(dominatesEach).every(Boolean),
+    dominatesEach,
+    strictlyBeats,
+    toleranceNeeded,
+    undominated: missed,
+    points,
+    fronts,
+  };
+}
+
+/** The default detector at its default parameters, with and without stall awareness, on a stall trace. */
+export function stallReport(trace: Trace, detector: DetectorName = defaultDetectorName): StallReport {
+  const stallSource = new IntervalStallSource(trace.stalls);
+  const inStall = (tMs: number): boolean =>
+    trace.stalls.some((s) => tMs >= s.startMs && tMs <= s.endMs + trace.intervalMs);
+  const plain = replayTrace(trace, createDetector(detector), { recordMistakes: true });
+  const aware = replayTrace(trace, withStallAwareness(createDetector(detector), stallSource), { recordMistakes: true });
+  return {
+    family: trace.name,
+    detector,
+    params: {},
+    stalls: trace.stalls.length,
+    longestStallMs: Math.max(0, ...trace.stalls.map((s) => s.endMs - s.startMs)),
+    plain: {
+      mistakes: plain.mistakes,
+      mistakesDuringStalls: (plain.mistakeStartsMs ?? []).filter(inStall).length,
+      meanDetectionMs: plain.meanDetectionTimeMs,
+    },
+    stallAware: {
+      mistakes: aware.mistakes,
+      mistakesDuringStalls: (aware.mistakeStartsMs ?? []).filter(inStall).length,
+      meanDetectionMs: aware.meanDetectionTimeMs,
+      crashesDetected: aware.detectionTimesMs.filter(Number.isFinite).length,
+      crashes: aware.crashes,
+    },
+  };
+}

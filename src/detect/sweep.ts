@@ -1,0 +1,34 @@
+import type { DetectorName, DetectorParams } from './registry.js';
+
+/** A detector's main parameter and the values a bench sweeps it over. */
+export interface Sweep {
+  readonly detector: DetectorName;
+  readonly param: string;
+  readonly values: readonly number[];
+  /** Other parameters held fixed during the sweep. */
+  readonly fixed: DetectorParams;
+}
+
+/** `count` values from `lo` to `hi`, evenly spaced on a log scale. */
+export function geometric(lo: number, hi: number, count: number): number[] {
+  if (count === 1) return [lo];
+  const ratio = (hi / lo) ** (1 / (count - 1));
+  return Array.from({ length: count }, (_, i) => lo * ratio ** i);
+}
+
+/**
+ * The sweeps: each spans from "suspects almost at once" to deadlines of tens of seconds on
+ * 100 ms heartbeats, so every detector's front reaches from many mistakes to none.
+ */
+export function sweeps(pointsPerDetector: number): Sweep[] {
+  const n = pointsPerDetector;
+  return [
+    { detector: 'adaptive', param: 'safetyMarginMs', values: geometric(0.5, 30_000, n), fixed: {} },
+    { detector: 'fixed', param: 'timeoutMs', values: geometric(50, 30_000, n), fixed: {} },
+    { detector: 'eventually-perfect', param: 'initialTimeoutMs', values: geometric(50, 30_000, n), fixed: {} },
+    { detector: 'phi-normal', param: 'threshold', values: geometric(0.05, 30_000, n), fixed: {} },
+    { detector: 'phi-exponential', param: 'threshold', values: geometric(0.1, 200, n), fixed: {} },
+    { detector: 'chen', param: 'safetyMarginMs', values: geometric(0.5, 30_000, n), fixed: {} },
+    { detector: 'bertier', param: 'varianceWeight', values: geometric(0.1, 100_000, n), fixed: {} },
+  ];
+}
