@@ -2,7 +2,11 @@ import { InvalidArgumentError } from '../core/errors.js';
 import type { LogIndex, NodeId } from '../core/ids.js';
 import type { Random } from '../core/random.js';
 import type { DetectorFactory } from '../detect/detector.js';
+import { PAUSE_PENALTY_SPREAD } from './pause-memory.js';
 import type { RaftStorage } from './storage.js';
+
+/** Default half-life of the learnt pause penalty, in heartbeat intervals. */
+export const PAUSE_PENALTY_HALF_LIFE_HEARTBEATS = 600;
 
 /**
  * Test-only switches that plant classic raft bugs so the simulator can prove it catches
@@ -68,6 +72,12 @@ export interface RaftConfig {
    * mode. Default 3 × heartbeatIntervalMs. Must be > heartbeatIntervalMs and <= electionTimeoutMs.
    */
   readonly detectorFloorMs?: number;
+  /**
+   * Adaptive mode only: the learnt pause penalty (see LeaderWatch) halves every this many
+   * ms of virtual time (tick's nowMs) without a larger pause, so fast failover returns when
+   * pauses stop. Default 600 × heartbeatIntervalMs (60 s with etcd's defaults).
+   */
+  readonly pausePenaltyHalfLifeMs?: number;
   readonly logger?: RaftLogger;
   readonly testBugs?: RaftTestBugs;
 }
@@ -93,6 +103,11 @@ export interface RequiredConfig {
   readonly maxCommittedSizePerReadyBytes: number;
   readonly detector: DetectorFactory | undefined;
   readonly detectorFloorMs: number;
+  readonly pausePenaltyHalfLifeMs: number;
+  /** Largest learnt pause penalty: 2E / (1 + PAUSE_PENALTY_SPREAD), so the penalty wait stays < 2E. */
+  readonly pausePenaltyMaxMs: number;
+  /** A false suspicion is only learnt if the suspected leader speaks within this of its last message (2E). */
+  readonly pauseObserveMaxMs: number;
   /** Voters refuse (pre)votes while they heard from a leader within this (E fixed, F adaptive). */
   readonly leaseGuardMs: number;
   /** How long a leader lease lasts after the heartbeat round a quorum acknowledged. */
@@ -183,6 +198,10 @@ export function validateConfig(c: RaftConfig): RequiredConfig {
       `raft config: detectorFloorMs (${detectorFloorMs}) must be > heartbeatIntervalMs (${heartbeatIntervalMs}) and <= electionTimeoutMs (${electionTimeoutMs})`,
     );
   }
+  const pausePenaltyHalfLifeMs = positive(
+    'pausePenaltyHalfLifeMs',
+    c.pausePenaltyHalfLifeMs ?? PAUSE_PENALTY_HALF_LIFE_HEARTBEATS * heartbeatIntervalMs,
+  );
   const checkQuorum = c.checkQuorum ?? true;
   const leaseReads = c.leaseReads ?? false;
   if (leaseReads && !checkQuorum) {
@@ -233,6 +252,9 @@ export function validateConfig(c: RaftConfig): RequiredConfig {
     maxCommittedSizePerReadyBytes,
     detector: c.detector,
     detectorFloorMs,
+    pausePenaltyHalfLifeMs,
+    pausePenaltyMaxMs: (2 * electionTimeoutMs) / (1 + PAUSE_PENALTY_SPREAD),
+    pauseObserveMaxMs: 2 * electionTimeoutMs,
     leaseGuardMs,
     leaseDurationMs: leaseGuardMs - clockDriftBoundMs,
     logger: c.logger,

@@ -8,4 +8,6 @@ export const RaftLimits = {
   pendingReadIndexMax: 10_000,
   /** Size-limited slices scanned when looking for unapplied conf changes. */
   scanRoundsMax: 1_000,
+  /** Leaders whose detector history a follower keeps (more than any sane cluster's voters). */
+  leaderHistoriesMax: 64,
 } as const;

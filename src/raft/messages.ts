@@ -52,18 +52,26 @@ export interface VoteRespMessage extends MessageBase {
  * Leader heartbeat. `commit` is min(follower match, leader commit). `context` is the
  * ReadIndex context being confirmed (empty if none). `sentMs` is the leader's local send
  * time, echoed back so the leader can date its lease; followers never interpret it.
+ * `pausePeakMs`/`pauseAgeMs` (adaptive detection only, absent when nothing is learnt): the
+ * sender's learnt pause penalty before decay and how long ago it was learnt, adopted by the
+ * receiver if larger than its own (see LeaderWatch and PauseMemory).
  */
 export interface HeartbeatMessage extends MessageBase {
   readonly type: 'heartbeat';
   readonly commit: LogIndex;
   readonly context: Uint8Array;
   readonly sentMs: number;
+  readonly pausePeakMs?: number;
+  readonly pauseAgeMs?: number;
 }
 
+/** Reply to a heartbeat; `pausePeakMs`/`pauseAgeMs` as on HeartbeatMessage. */
 export interface HeartbeatRespMessage extends MessageBase {
   readonly type: 'heartbeatResp';
   readonly context: Uint8Array;
   readonly sentMs: number;
+  readonly pausePeakMs?: number;
+  readonly pauseAgeMs?: number;
 }
 
 /** InstallSnapshot; the whole snapshot (chunking it is the transport's job). */

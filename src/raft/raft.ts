@@ -161,7 +161,7 @@ export class Raft {
   }
 
   #setLead(lead: NodeId): void {
-    if (lead !== this.lead) this.watch.forgetLeader();
+    if (lead !== this.lead) this.watch.leaderChanged(lead, this.term, this.nowMs);
     this.lead = lead;
   }
 
@@ -324,6 +324,7 @@ export class Raft {
       this.#quorumCheckStartMs = nowMs;
       return;
     }
+    this.watch.tickGap(nowMs - this.nowMs, nowMs);
     this.nowMs = nowMs;
     this.#tickRole();
   }
@@ -331,6 +332,7 @@ export class Raft {
   #tickElection(): void {
     if (!this.promotable()) return;
     if (this.watch.shouldCampaign(this.nowMs, this.lead !== NO_NODE)) {
+      this.watch.suspectLeader();
       this.watch.reset(this.nowMs);
       this.hup(this.cfg.preVote ? 'preElection' : 'election');
     }
@@ -369,6 +371,11 @@ export class Raft {
   // ---- step ---------------------------------------------------------------------------
 
   step(m: Message): void {
+    if (m.term !== 0) {
+      // Adaptive: a leader message from a leader this node suspected proves it was paused.
+      const pauseMs = this.watch.heardFrom(m.from, m.type, m.term, this.nowMs);
+      if (pauseMs !== undefined) this.#logEvent('pause-learnt', { from: m.from, pauseMs, penaltyMs: this.watch.penaltyMs(this.nowMs) });
+    }
     if (m.term === 0) {
       // Only forwarded requests travel without a term.
       if (m.type !== 'prop' && m.type !== 'readIndex') {
@@ -433,6 +440,7 @@ export class Raft {
       (this.cfg.testBugs.doubleVote === true && m.type === 'vote' && m.term === this.term);
     if (canVote && this.log.isUpToDate(m.index, m.logTerm)) {
       this.#send({ type: respType, from: this.id, to: m.from, term: m.term, reject: false });
+      this.watch.suspectLeader(m.from);
       if (m.type === 'vote') {
         assert(
           this.cfg.testBugs.doubleVote === true || this.vote === NO_NODE || this.vote === m.from,
@@ -533,7 +541,22 @@ export class Raft {
 
   #handleHeartbeat(m: HeartbeatMessage): void {
     this.log.commitTo(Math.min(m.commit, this.log.lastIndex()) as LogIndex);
-    this.#send({ type: 'heartbeatResp', from: this.id, to: m.from, term: this.term, context: m.context, sentMs: m.sentMs });
+    if (m.pausePeakMs !== undefined) this.watch.adoptPenalty(m.pausePeakMs, m.pauseAgeMs ?? 0, this.nowMs);
+    this.#send({
+      type: 'heartbeatResp',
+      from: this.id,
+      to: m.from,
+      term: this.term,
+      context: m.context,
+      sentMs: m.sentMs,
+      ...this.#penaltyGossip(),
+    });
+  }
+
+  /** Adaptive: this node's pause penalty, gossiped on heartbeats and their responses (absent when 0). */
+  #penaltyGossip(): { pausePeakMs?: number; pauseAgeMs?: number } {
+    const g = this.watch.penaltyGossip(this.nowMs);
+    return g === undefined ? {} : { pausePeakMs: g.peakMs, pauseAgeMs: g.ageMs };
   }
 
   #handleSnapshot(m: SnapMessage): void {
@@ -801,6 +824,7 @@ export class Raft {
   #handleHeartbeatResp(m: HeartbeatRespMessage): void {
     const pr = this.progress.get(m.from);
     if (pr === undefined) return;
+    if (m.pausePeakMs !== undefined) this.watch.adoptPenalty(m.pausePeakMs, m.pauseAgeMs ?? 0, this.nowMs);
     pr.recentActive = true;
     pr.msgAppFlowPaused = false;
     if (!pr.isLearner) this.#lease.ack(m.from, m.sentMs);
@@ -897,10 +921,11 @@ export class Raft {
 
   #bcastHeartbeatWithContext(ctx: Uint8Array): void {
     this.#heartbeatSentMs = this.nowMs;
+    const gossip = this.#penaltyGossip();
     for (const [id, pr] of this.progress) {
       if (id === this.id) continue;
       const commit = Math.min(pr.match, this.log.committed) as LogIndex;
-      this.#send({ type: 'heartbeat', from: this.id, to: id, term: this.term, commit, context: ctx, sentMs: this.nowMs });
+      this.#send({ type: 'heartbeat', from: this.id, to: id, term: this.term, commit, context: ctx, sentMs: this.nowMs, ...gossip });
     }
   }
 

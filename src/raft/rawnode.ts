@@ -54,6 +54,11 @@ export interface Status {
   readonly progress?: Readonly<Record<number, ProgressStatus>>;
   /** Followers: how strongly the leader is suspected (detector suspicion, or silence / drawn timeout). */
   readonly leaderSuspicion?: number;
+  /**
+   * Adaptive detection: the learnt pause penalty in ms (0 in fixed mode or when nothing is
+   * remembered). A follower with a leader does not campaign before a silence of about this.
+   */
+  readonly leaderPenaltyMs: number;
   readonly leadTransferee: NodeId;
   readonly confState: ConfState;
 }
@@ -240,6 +245,7 @@ export class RawNode {
       role: r.publicRole(),
       ...(progress !== undefined ? { progress } : {}),
       ...(r.role !== 'leader' ? { leaderSuspicion: r.watch.suspicion(r.nowMs) } : {}),
+      leaderPenaltyMs: r.watch.penaltyMs(r.nowMs),
       leadTransferee: r.leadTransferee,
       confState: r.confState(),
     };
