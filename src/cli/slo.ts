@@ -4,10 +4,58 @@ import { parseDurationMs } from '../core/duration.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import { type AlertWindow, alertTable, errorRatioThreshold } from '../slo/alerts.js';
 import { promDuration } from '../slo/duration-format.js';
+import { parseSloStatusDoc } from '../slo/status-doc.js';
+import { buildSloStatusReport, type MemberSloResult, sloStatusJson, sloStatusText } from '../slo/status-view.js';
+import { DEFAULT_UP_DATA_DIR, resolveEndpoints } from '../server/endpoints.js';
 import { prometheusRulesYaml } from '../slo/rules.js';
 import { defaultSloSpec, type SloSpec } from '../slo/spec.js';
 import { type ParsedSloSpec, parseSloSpec } from '../slo/spec-yaml.js';
 import { action, printJson } from './util.js';
+
+/** How long `nines slo status` waits for each member. */
+const STATUS_TIMEOUT_MS = 3_000;
+
+/** `GET /v1/slo` from every endpoint, in parallel, each within `timeoutMs`. */
+export async function fetchSloStatus(endpoints: readonly string[], timeoutMs = STATUS_TIMEOUT_MS): Promise<MemberSloResult[]> {
+  return Promise.all(
+    endpoints.map(async (endpoint): Promise<MemberSloResult> => {
+      const base = endpoint.replace(/\/+$/, '');
+      try {
+        const res = await fetch(`${base}/v1/slo`, { signal: AbortSignal.timeout(timeoutMs) });
+        const text = await res.text();
+        if (res.status === 404) return { endpoint, error: 'this member does not serve GET /v1/slo (an older nines?)' };
+        if (!res.ok) return { endpoint, error: `HTTP ${res.status}: ${text.slice(0, 200)}` };
+        let doc: unknown;
+        try {
+          doc = JSON.parse(text);
+        } catch {
+          return { endpoint, error: 'the answer is not JSON' };
+        }
+        return { endpoint, status: parseSloStatusDoc(doc, base) };
+      } catch (err) {
+        const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+        const why =
+          e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (e.cause?.code ?? e.cause?.message ?? e.message ?? String(err));
+        return { endpoint, error: why };
+      }
+    }),
+  );
+}
+
+export interface StatusOptions {
+  readonly endpoints?: string;
+  readonly dataDir: string;
+  readonly json?: boolean;
+}
+
+/** `nines slo status`: print every member's SLO state and the cluster's. Exit 1 if none answered. */
+export async function sloStatusCommand(o: StatusOptions): Promise<void> {
+  const endpoints = resolveEndpoints(o.endpoints, o.dataDir);
+  const report = buildSloStatusReport(await fetchSloStatus(endpoints));
+  if (o.json) printJson(sloStatusJson(report));
+  else process.stdout.write(`${sloStatusText(report)}\n`);
+  if (report.members.every((m) => m.snapshot === null)) process.exitCode = 1;
+}
 
 /** Read and parse an SLO spec file (nines format or OpenSLO v1). */
 export function readSpecFile(file: string): ParsedSloSpec {
@@ -140,7 +188,15 @@ export function registerSlo(program: Command): void {
         process.stdout.write(prometheusRulesYaml(spec));
       }),
     );
-  // `nines slo status` (live SLIs from running nodes) is registered here by the server integration.
+  slo
+    .command('status')
+    .description(
+      'Live SLOs of a running cluster (GET /v1/slo of every member): SLI, error budget left, burn rates and firing alerts, per member and for the cluster',
+    )
+    .option('--endpoints <urls>', "members' HTTP URLs, comma-separated (default: from <data-dir>/cluster.json)")
+    .option('--data-dir <dir>', 'where `nines up` wrote cluster.json', DEFAULT_UP_DATA_DIR)
+    .option('--json', 'print JSON')
+    .action(action((opts: StatusOptions) => sloStatusCommand(opts)));
 }
 
 function targetArg(text: string): number {

@@ -1,6 +1,10 @@
 import type { Command } from 'commander';
 import { CONFIG_KEYS, type ConfigKey, EMPTY_RAW_CONFIG, readConfigFile, validateNodeConfig, withFlags } from '../server/config.js';
+import { parseDurationMs } from '../core/duration.js';
+import { InvalidArgumentError } from '../core/errors.js';
 import { runNode } from '../server/run.js';
+import type { SloSpec } from '../slo/spec.js';
+import { readSpecFile } from './slo.js';
 import { action } from './util.js';
 
 /** After a clean stop, how long stray handles may keep the process alive. */
@@ -24,6 +28,10 @@ const FLAG_HELP: Record<ConfigKey, string> = {
   detector: 'leader failure detector: fixed | adaptive (default adaptive)',
   'snapshot-count': 'applied entries between snapshots (default 10000)',
   'log-level': 'log level: fatal | error | warn | info | debug | trace | silent (default info)',
+  'cert-file': 'TLS certificate for the etcd gRPC client listener (with https:// --listen-client-urls)',
+  'key-file': 'TLS private key for --cert-file',
+  'trusted-ca-file': 'CA bundle that signs client certificates (for --client-cert-auth)',
+  'client-cert-auth': 'require client certificates signed by --trusted-ca-file (true | false, default false)',
 };
 
 function camel(key: string): string {
@@ -35,7 +43,10 @@ export function registerStart(program: Command): void {
     .command('start')
     .description('Run one nines member (etcd-style flags; see docs/operations.md). Stops cleanly on SIGTERM/SIGINT.')
     .option('--config <file>', 'YAML config file with the same keys as the flags (etcd config-file format); flags override it');
-  for (const key of CONFIG_KEYS) cmd.option(`--${key} <value>`, FLAG_HELP[key]);
+  // --client-cert-auth is a switch in etcd; it also takes an explicit true/false.
+  for (const key of CONFIG_KEYS) cmd.option(key === 'client-cert-auth' ? `--${key} [value]` : `--${key} <value>`, FLAG_HELP[key]);
+  cmd.option('--slo <file>', 'SLO spec (YAML: nines format or OpenSLO v1, see docs/slo.md); default 99.9% availability and 99% < 100ms over 30d');
+  cmd.option('--slo-persist-interval <duration>', 'how often the SLO history is saved to the data dir while requests come (and at shutdown)', '30s');
   cmd.action(
     action(async (opts: Record<string, unknown>) => {
       const flags: Partial<Record<ConfigKey, unknown>> = {};
@@ -45,9 +56,29 @@ export function registerStart(program: Command): void {
       }
       const base = typeof opts['config'] === 'string' ? readConfigFile(opts['config']) : EMPTY_RAW_CONFIG;
       const config = validateNodeConfig(withFlags(base, flags));
-      await runNode(config);
+      let sloSpec: SloSpec | undefined;
+      if (typeof opts['slo'] === 'string') {
+        const parsed = readSpecFile(opts['slo']);
+        for (const w of parsed.warnings) process.stderr.write(`nines: warning: ${w}\n`);
+        sloSpec = parsed.spec;
+      }
+      const sloPersistIntervalMs = persistInterval(String(opts['sloPersistInterval']));
+      await runNode(config, sloSpec === undefined ? { sloPersistIntervalMs } : { sloSpec, sloPersistIntervalMs });
       // Everything is closed; if a stray handle would keep the process alive, exit anyway.
       setTimeout(() => process.exit(process.exitCode ?? 0), EXIT_GRACE_MS).unref();
     }),
   );
+}
+
+function persistInterval(text: string): number {
+  let ms: number;
+  try {
+    ms = parseDurationMs(text);
+  } catch {
+    ms = Number.NaN;
+  }
+  if (!(ms >= 100 && ms <= 3_600_000)) {
+    throw new InvalidArgumentError(`--slo-persist-interval must be a duration from 100ms to 1h (e.g. 30s), got "${text}"`);
+  }
+  return ms;
 }

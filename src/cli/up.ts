@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { parseDurationMs } from '../core/duration.js';
@@ -7,6 +7,7 @@ import { NinesHttpClient } from '../server/client.js';
 import { DEFAULT_UP_DATA_DIR } from '../server/endpoints.js';
 import { LOG_FILE_NAME, LocalCluster, planCluster, type RunningMember } from '../server/launcher.js';
 import type { NodeStatus } from '../server/service.js';
+import { readSpecFile } from './slo.js';
 import { action, intOption } from './util.js';
 
 /** Status refresh period of the live view. */
@@ -25,6 +26,7 @@ interface UpFlags {
   detector?: string;
   snapshotCount?: number;
   logLevel?: string;
+  slo?: string;
 }
 
 export function registerUp(program: Command): void {
@@ -44,6 +46,7 @@ export function registerUp(program: Command): void {
     .option('--detector <name>', 'passed to every member: fixed | adaptive')
     .option('--snapshot-count <n>', 'passed to every member', intOption('--snapshot-count', 1))
     .option('--log-level <level>', 'passed to every member (logs go to <member data dir>/nines.log)')
+    .option('--slo <file>', 'SLO spec passed to every member (see docs/slo.md; `nines slo status` shows the SLOs)')
     .action(action(async (flags: UpFlags) => up(flags)));
 }
 
@@ -58,6 +61,10 @@ async function up(flags: UpFlags): Promise<void> {
   if (flags.detector !== undefined) extraArgs.push('--detector', flags.detector);
   if (flags.snapshotCount !== undefined) extraArgs.push('--snapshot-count', String(flags.snapshotCount));
   if (flags.logLevel !== undefined) extraArgs.push('--log-level', flags.logLevel);
+  if (flags.slo !== undefined) {
+    readSpecFile(flags.slo); // refuse a bad spec here, before any member starts
+    extraArgs.push('--slo', resolve(flags.slo));
+  }
 
   const plan = planCluster({ nodes: flags.nodes, dataDir: flags.dataDir, basePort: flags.basePort, host: flags.host, extraArgs });
   const mainJs = fileURLToPath(new URL('./main.js', import.meta.url));
@@ -120,6 +127,8 @@ function printEndpoints(cluster: LocalCluster, file: string): void {
   out.write(`dashboard: ${first.httpUrl}/\n`);
   out.write(`try:       nines kv put hello world && nines kv get hello && nines status\n`);
   out.write(`           curl -X PUT ${first.httpUrl}/v1/kv/hello -d '{"value":"world"}'\n`);
+  const etcdEndpoints = cluster.running.flatMap((r) => r.member.clientUrls.map((u) => u.replace(/^http:\/\//, ''))).join(',');
+  out.write(`etcdctl:   ETCDCTL_API=3 etcdctl --endpoints ${etcdEndpoints} endpoint status -w table   (docs/etcd-compat.md)\n`);
   out.write('Ctrl-C stops the cluster.\n\n');
 }
 

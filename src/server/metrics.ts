@@ -35,7 +35,7 @@ export class NodeMetrics {
   readonly fsyncSeconds: Histogram;
   readonly applySeconds: Histogram;
   readonly requests: Counter<'method' | 'outcome'>;
-  readonly requestSeconds: Histogram<'method'>;
+  requestSeconds: Histogram<'method'>;
   readonly #loopDelay = monitorEventLoopDelay({ resolution: 10 });
 
   constructor(snapshot: () => MetricsSnapshot, labels: { name: string; memberId: string }) {
@@ -81,7 +81,7 @@ export class NodeMetrics {
     });
     this.requestSeconds = new Histogram({
       name: 'nines_request_duration_seconds',
-      help: 'Client request latency, by method.',
+      help: 'Client request latency, by method (requests that did not fail on the server side).',
       labelNames: ['method'],
       buckets: LATENCY_BUCKETS_S,
       registers,
@@ -137,10 +137,30 @@ export class NodeMetrics {
     for (const outcome of REQUEST_OUTCOMES) this.requests.inc({ method: 'kv.put', outcome }, 0);
   }
 
-  /** Record one answered client request (the SLI hook). */
+  /**
+   * Record one answered client request (the SLI hook). The duration histogram is observed
+   * only for requests that did not fail on the server side (the contract of
+   * src/slo/rules.ts: a latency objective's bad events are bad + count − bucket{le}).
+   */
   recordRequest(method: string, outcome: RequestOutcome, latencyMs: number): void {
     this.requests.inc({ method, outcome });
-    this.requestSeconds.observe({ method }, latencyMs / 1000);
+    if (outcome !== 'bad') this.requestSeconds.observe({ method }, latencyMs / 1000);
+  }
+
+  /**
+   * Use these request-duration buckets (seconds; `histogramBucketsSeconds(spec)` puts one at
+   * every latency threshold of the SLO spec), merged with the defaults. Call before serving.
+   */
+  setRequestBucketsSeconds(bucketsSeconds: readonly number[]): void {
+    const buckets = [...new Set([...LATENCY_BUCKETS_S, ...bucketsSeconds])].sort((a, b) => a - b);
+    this.registry.removeSingleMetric('nines_request_duration_seconds');
+    this.requestSeconds = new Histogram({
+      name: 'nines_request_duration_seconds',
+      help: 'Client request latency, by method (requests that did not fail on the server side).',
+      labelNames: ['method'],
+      buckets,
+      registers: [this.registry],
+    });
   }
 
   /** Event-loop delay p99 so far, in ms (for /livez). */

@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
+import { nodeEtcdBackend } from '../api/etcd/node-backend.js';
+import { EtcdGrpcServer } from '../api/etcd/server.js';
 import { InvalidArgumentError } from '../core/errors.js';
+import { DEFAULT_SLO_PERSIST_INTERVAL_MS, NodeSlo } from '../slo/node-slo.js';
+import type { RequestOutcome } from '../slo/outcome.js';
+import { registerSloGauges } from '../slo/prom-gauges.js';
+import { histogramBucketsSeconds } from '../slo/rules.js';
+import { defaultSloSpec, type SloSpec } from '../slo/spec.js';
 import { DiskStorage } from '../storage/disk-storage.js';
 import { dashboardHtml } from '../web/dashboard.js';
 import { hostPort, type NodeConfig } from './config.js';
@@ -9,9 +16,20 @@ import { HttpApiServer } from './http/server.js';
 import { formatId } from './member-id.js';
 import { NinesNode } from './node.js';
 import { startPeerNetwork } from './peers.js';
+import { FileSloHistoryStore } from './slo-store.js';
 
 /** How long shutdown lets in-flight HTTP requests finish. */
 const HTTP_CLOSE_GRACE_MS = 1_000;
+/** How often the SLO history is checked for a due save (it saves every persist interval). */
+const SLO_PERSIST_TICK_MS = 1_000;
+
+/** What `nines start` adds to the member config. */
+export interface RunOptions {
+  /** The SLO spec (`--slo FILE`); default `defaultSloSpec()`. */
+  readonly sloSpec?: SloSpec;
+  /** How often the SLO history is saved to the data dir while requests come (and at shutdown). */
+  readonly sloPersistIntervalMs?: number;
+}
 
 function packageVersion(): string {
   try {
@@ -35,7 +53,7 @@ function listenError(flag: string, url: string, err: unknown): InvalidArgumentEr
  * Startup refusals (corrupt data, another cluster's data dir, a port in use) throw a
  * NinesError naming the cause, which the CLI prints before exiting 2.
  */
-export async function runNode(config: NodeConfig): Promise<void> {
+export async function runNode(config: NodeConfig, options: RunOptions = {}): Promise<void> {
   const version = packageVersion();
   const logger = pino({ level: config.logLevel, base: { member: config.name, pid: process.pid } });
   for (const warning of config.warnings) logger.warn(warning);
@@ -91,11 +109,35 @@ export async function runNode(config: NodeConfig): Promise<void> {
     },
   });
 
+  // SLIs: every answered client request, timestamped by the wall clock so the history kept
+  // in the data dir means the same after a restart (docs/slo.md).
+  const sloSpec = options.sloSpec ?? defaultSloSpec();
+  const slo = NodeSlo.open({
+    member: config.name,
+    spec: sloSpec,
+    clock: { nowMs: () => Date.now() },
+    store: new FileSloHistoryStore(config.dataDir),
+    persistIntervalMs: options.sloPersistIntervalMs ?? DEFAULT_SLO_PERSIST_INTERVAL_MS,
+    onWarning: (message) => logger.warn(message),
+  });
+  node.metrics.setRequestBucketsSeconds(histogramBucketsSeconds(sloSpec));
+  registerSloGauges(node.metrics.registry, () => slo.snapshot());
+  const saveSlo = (): void => {
+    slo.persistIfDue().catch((err: unknown) => logger.warn({ err }, 'could not save the SLO history'));
+  };
+  /** The SLI hook for every client API (HTTP here; the etcd gRPC server should call it too). */
+  const recordAnswered = (method: string, outcome: RequestOutcome, latencyMs: number): void => {
+    if (!slo.counts(method)) return;
+    node.metrics.recordRequest(method, outcome, latencyMs);
+    slo.record(method, outcome, latencyMs);
+  };
+
   const http = new HttpApiServer({
     service: node,
     metricsText: async () => ({ contentType: node.metrics.contentType, text: await node.metrics.text() }),
     dashboardHtml,
-    recorders: [(r) => node.metrics.recordRequest(r.method, r.outcome, r.latencyMs)],
+    sloStatus: () => slo.statusDoc(),
+    recorders: [(r) => recordAnswered(r.method, r.outcome, r.latencyMs)],
     onServerError: (method, err) => logger.warn({ method, err }, 'request failed on the server side'),
   });
   const httpUrl = config.listenHttpUrls[0]!;
@@ -106,16 +148,35 @@ export async function runNode(config: NodeConfig): Promise<void> {
     await storage.close();
     throw listenError('--listen-http-urls', httpUrl, err);
   }
+  // etcd's v3 gRPC API on --listen-client-urls (docs/etcd-compat.md).
+  let etcd: EtcdGrpcServer;
+  try {
+    etcd = await EtcdGrpcServer.start({
+      backend: nodeEtcdBackend(node),
+      listenUrls: config.listenClientUrls,
+      ...(config.clientTls === undefined ? {} : { tls: config.clientTls }),
+      ninesVersion: version,
+      onInternalError: (method, err) => logger.warn({ method, err }, 'etcd gRPC request failed on the server side'),
+    });
+  } catch (err) {
+    await http.close(0);
+    await storage.close();
+    throw err;
+  }
   let network: Awaited<ReturnType<typeof startPeerNetwork>>;
   try {
     network = await startPeerNetwork(config, node, logger);
   } catch (err) {
+    await etcd.stop(0);
     await http.close(0);
     await storage.close();
     throw listenError('--listen-peer-urls', config.listenPeerUrls[0]!, err);
   }
   node.start(network);
-  logger.info({ http: httpUrl }, 'member started');
+  const sloTimer = setInterval(saveSlo, SLO_PERSIST_TICK_MS);
+  sloTimer.unref();
+  const sloAt = slo.snapshot().objectives[0];
+  logger.info({ http: httpUrl, sloHistoryRequests: sloAt?.valid ?? 0 }, 'member started');
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
@@ -124,8 +185,12 @@ export async function runNode(config: NodeConfig): Promise<void> {
   if (fatalExit) return;
   logger.info({ signal }, 'shutting down');
   http.stopAccepting();
+  const etcdStopped = etcd.stop(HTTP_CLOSE_GRACE_MS);
   await node.stop();
   await http.close(HTTP_CLOSE_GRACE_MS);
+  await etcdStopped;
+  clearInterval(sloTimer);
+  await slo.flush().catch((err: unknown) => logger.warn({ err }, 'could not save the SLO history'));
   logger.info('stopped cleanly');
   logger.flush();
   process.exitCode = 0;

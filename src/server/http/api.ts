@@ -34,6 +34,8 @@ export interface ApiDeps {
   readonly watches: WatchStreams;
   readonly metricsText: () => Promise<{ contentType: string; text: string }>;
   readonly dashboardHtml: () => string;
+  /** The `GET /v1/slo` document (docs/slo.md); absent: 404. */
+  readonly sloStatus?: () => unknown;
 }
 
 async function body(ctx: HttpContext): Promise<JsonFields> {
@@ -103,6 +105,12 @@ export function buildRouter(deps: ApiDeps): Router<HttpContext> {
     knownQuery(ctx.url, []);
     ctx.res.setHeader('access-control-allow-origin', '*');
     ctx.json(s.status());
+  });
+  r.add('slo', 'GET', '/v1/slo', (ctx) => {
+    knownQuery(ctx.url, []);
+    if (deps.sloStatus === undefined) throw new NinesError(ErrorCodes.NOT_FOUND, 'this member keeps no SLOs');
+    ctx.res.setHeader('access-control-allow-origin', '*');
+    ctx.json(deps.sloStatus());
   });
 
   r.add('kv.range', 'POST', '/v1/kv/range', async (ctx) => {
