@@ -26,6 +26,10 @@ export const CONFIG_KEYS = [
   'detector',
   'snapshot-count',
   'log-level',
+  'cert-file',
+  'key-file',
+  'trusted-ca-file',
+  'client-cert-auth',
 ] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
@@ -121,6 +125,16 @@ export interface NodeConfig {
   readonly members: readonly MemberConfig[];
   /** Warnings to log at start (e.g. etcd config keys nines ignores). */
   readonly warnings: readonly string[];
+  /** TLS for the etcd gRPC client listener (https:// client URLs), from etcd's flags. */
+  readonly clientTls?: ClientTlsConfig;
+}
+
+/** etcd's client TLS flags: --cert-file, --key-file, --trusted-ca-file, --client-cert-auth. */
+export interface ClientTlsConfig {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly trustedCaFile?: string;
+  readonly clientCertAuth: boolean;
 }
 
 /** Where a raw value came from, so errors can name it as the user wrote it. */
@@ -209,7 +223,8 @@ export function validateNodeConfig(raw: RawConfig): NodeConfig {
     const parts = Array.isArray(v) ? v.map(String) : String(v).split(',');
     const list = parts.map((p) => p.trim()).filter((p) => p !== '');
     if (list.length === 0) return fail(key, 'must list at least one URL');
-    return list.map((u) => normaliseUrl(u, (why) => fail(key, why)));
+    const https = key === 'listen-client-urls' || key === 'advertise-client-urls';
+    return list.map((u) => normaliseUrl(u, (why) => fail(key, why), https));
   };
   const int = (key: ConfigKey, dflt: number, min: number, max: number): number => {
     const v = raw.values[key];
@@ -297,7 +312,10 @@ export function validateNodeConfig(raw: RawConfig): NodeConfig {
   if (ids.size !== members.length) fail('initial-cluster', 'gives two members the same id (same name, URL and token)');
   const memberId = memberIdFor(name, mine![1], initialClusterToken);
 
+  const clientTls = clientTlsConfig(raw.values['client-cert-auth'], str, fail, listenClientUrls);
+
   return {
+    ...(clientTls === undefined ? {} : { clientTls }),
     name,
     dataDir,
     listenClientUrls,
@@ -323,14 +341,16 @@ export function validateNodeConfig(raw: RawConfig): NodeConfig {
 }
 
 /** `http://host:port` with an explicit port and no path; anything else is refused. */
-export function normaliseUrl(text: string, fail: (why: string) => never): string {
+export function normaliseUrl(text: string, fail: (why: string) => never, allowHttps = false): string {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
     return fail(`has "${text}", which is not a URL (expected http://host:port)`);
   }
-  if (url.protocol !== 'http:') return fail(`has "${text}": only http:// URLs are supported (TLS comes later)`);
+  if (url.protocol !== 'http:' && !(allowHttps && url.protocol === 'https:')) {
+    return fail(`has "${text}": only http:// URLs are supported here${allowHttps ? ' (or https:// with --cert-file/--key-file)' : ''}`);
+  }
   if (url.port === '') return fail(`has "${text}": give an explicit port, e.g. http://127.0.0.1:2379`);
   if (url.pathname !== '/' || url.search !== '' || url.hash !== '') {
     return fail(`has "${text}": a URL here takes no path or query`);
@@ -363,4 +383,34 @@ export function hostPort(url: string): { host: string; port: number } {
   const u = new URL(url);
   const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
   return { host, port: Number(u.port) };
+}
+
+/** etcd's client TLS flags, checked against the client URLs' schemes. */
+function clientTlsConfig(
+  clientCertAuthValue: unknown,
+  str: (key: ConfigKey) => string | undefined,
+  fail: (key: ConfigKey, why: string) => never,
+  listenClientUrls: readonly string[],
+): ClientTlsConfig | undefined {
+  const certFile = str('cert-file');
+  const keyFile = str('key-file');
+  const trustedCaFile = str('trusted-ca-file');
+  // A YAML boolean, a bare --client-cert-auth switch (true) or the text true/false.
+  const authText = String(clientCertAuthValue ?? 'false').trim().toLowerCase();
+  if (authText !== 'true' && authText !== 'false') fail('client-cert-auth', `must be true or false, got "${authText}"`);
+  const clientCertAuth = authText === 'true';
+  const https = listenClientUrls.filter((u) => u.startsWith('https:'));
+  if (https.length > 0 && https.length < listenClientUrls.length) {
+    fail('listen-client-urls', 'mixes http:// and https:// URLs; use one scheme for all client URLs');
+  }
+  if (certFile === undefined && keyFile === undefined) {
+    if (https.length > 0) fail('listen-client-urls', `has ${https[0]}: https:// needs --cert-file and --key-file`);
+    if (trustedCaFile !== undefined || clientCertAuth) fail('trusted-ca-file', 'and --client-cert-auth need --cert-file and --key-file');
+    return undefined;
+  }
+  if (certFile === undefined) return fail('cert-file', 'is required with --key-file');
+  if (keyFile === undefined) return fail('key-file', 'is required with --cert-file');
+  if (https.length === 0) fail('listen-client-urls', 'must use https:// URLs when --cert-file/--key-file are given');
+  if (clientCertAuth && trustedCaFile === undefined) fail('client-cert-auth', 'needs --trusted-ca-file (the CA that signs client certificates)');
+  return { certFile, keyFile, clientCertAuth, ...(trustedCaFile === undefined ? {} : { trustedCaFile }) };
 }

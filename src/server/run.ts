@@ -4,7 +4,7 @@ import { nodeEtcdBackend } from '../api/etcd/node-backend.js';
 import { EtcdGrpcServer } from '../api/etcd/server.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import { DEFAULT_SLO_PERSIST_INTERVAL_MS, NodeSlo } from '../slo/node-slo.js';
-import type { RequestOutcome } from '../slo/outcome.js';
+import { outcomeOfError, type RequestOutcome } from '../slo/outcome.js';
 import { registerSloGauges } from '../slo/prom-gauges.js';
 import { histogramBucketsSeconds } from '../slo/rules.js';
 import { defaultSloSpec, type SloSpec } from '../slo/spec.js';
@@ -157,6 +157,7 @@ export async function runNode(config: NodeConfig, options: RunOptions = {}): Pro
       ...(config.clientTls === undefined ? {} : { tls: config.clientTls }),
       ninesVersion: version,
       onInternalError: (method, err) => logger.warn({ method, err }, 'etcd gRPC request failed on the server side'),
+      onRequest: (r) => recordAnswered(r.method, outcomeOfError(r.error), r.latencyMs),
     });
   } catch (err) {
     await http.close(0);
