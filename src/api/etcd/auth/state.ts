@@ -43,6 +43,15 @@ export type AuthCommand =
 
 export const ROOT = 'root';
 
+/** `AuthState.toJSON()`: what a snapshot carries. */
+export interface AuthSnapshot {
+  readonly enabled: boolean;
+  readonly secretHex: string;
+  readonly revision: number;
+  readonly users: readonly User[];
+  readonly roles: readonly Role[];
+}
+
 export const AuthLimits = {
   usersMax: 10_000,
   rolesMax: 10_000,
@@ -201,6 +210,41 @@ export class AuthState {
         return;
       }
     }
+  }
+
+  /** The whole state, JSON-safe (for snapshots of a replicated node). */
+  toJSON(): AuthSnapshot {
+    return {
+      enabled: this.#enabled,
+      secretHex: this.#secretHex,
+      revision: this.#revision,
+      users: [...this.#users.values()],
+      roles: [...this.#roles.values()],
+    };
+  }
+
+  /**
+   * Replace the state in place with `snapshot` (from `toJSON`), or empty it when undefined
+   * (a snapshot taken before auth was replicated). Throws TypeError on a malformed one.
+   */
+  load(snapshot: unknown): void {
+    const s = snapshot as Partial<AuthSnapshot> | undefined | null;
+    if (s !== undefined && s !== null) {
+      const ok =
+        typeof s.enabled === 'boolean' &&
+        typeof s.secretHex === 'string' &&
+        typeof s.revision === 'number' &&
+        Array.isArray(s.users) &&
+        Array.isArray(s.roles);
+      if (!ok) throw new TypeError('malformed auth snapshot');
+    }
+    this.#users.clear();
+    this.#roles.clear();
+    this.#enabled = s?.enabled ?? false;
+    this.#secretHex = s?.secretHex ?? '';
+    this.#revision = s?.revision ?? 0;
+    for (const u of s?.users ?? []) this.#users.set(u.name, { name: u.name, passwordHash: u.passwordHash, roles: [...u.roles] });
+    for (const r of s?.roles ?? []) this.#roles.set(r.name, { name: r.name, permissions: r.permissions.map((p) => ({ ...p })) });
   }
 
   /** The user has the root role: every key and every admin operation. */
