@@ -6,3 +6,6 @@ export * from './limits.js';
 export * from './snapshot-chunks.js';
 export * from './tail-cache.js';
 export * from './probe.js';
+export * from './log-positions.js';
+export * from './wal.js';
+export * from './wal-codec.js';

@@ -12,9 +12,13 @@ export const StorageLimits = {
   snapshotBytesMax: 4 * 1024 * 1024 * 1024 - 1,
   /** Largest single chunk accepted by `SnapshotAssembler`. */
   snapshotChunkBytesMax: 8 * 1024 * 1024,
+  /** Size of one WAL segment file (preallocated with zeros; a new one is started when full), as etcd. */
+  walSegmentBytes: 64 * 1024 * 1024,
   /** LMDB map size: address space reserved for the environment (grows on demand in lmdb-js). */
   mapSizeBytes: 1024 * 1024 * 1024,
 } as const;
 
 /** The on-disk format written by this version. Bump on any incompatible change. */
-export const STORAGE_FORMAT_VERSION = 1;
+export const STORAGE_FORMAT_VERSION = 2;
+/** Format 1 kept the raft log and hard state inside LMDB; it is not read any more. */
+export const STORAGE_FORMAT_LMDB_LOG = 1;

@@ -7,10 +7,12 @@ import { CorruptError, ErrorCodes } from '../../src/core/errors.js';
 import type { LogIndex, NodeId, Term } from '../../src/core/ids.js';
 import type { Snapshot } from '../../src/raft/types.js';
 import { encodeRecord } from '../../src/storage/codec.js';
+import { crc32 } from '../../src/storage/crc.js';
+import { encodeBatchFrame } from '../../src/storage/wal-codec.js';
 import { ClusterMismatchError } from '../../src/storage/errors.js';
 import { SnapshotAssembler } from '../../src/storage/snapshot-chunks.js';
 import { entry, run } from './contract.js';
-import { openStorage, removeTempDirs, tempDir } from './helpers.js';
+import { appendFrame, openStorage, removeTempDirs, tempDir, walSegments } from './helpers.js';
 import { transpileForChild } from './transpile.js';
 
 afterAll(removeTempDirs);
@@ -124,7 +126,7 @@ describe('DiskStorage corruption and identity', () => {
     const a = await openStorage(dir);
     const marker = 'MARKER-0123456789-MARKER';
     await a.save({ entries: [entry(1, 1, 'first'), entry(2, 1, marker), entry(3, 1, 'third')] });
-    const file = a.dataFile;
+    const file = walSegments(a.walDir)[0]!;
     await a.close();
     const bytes = readFileSync(file);
     expect(editAll(bytes, Buffer.from(marker), (at) => (bytes[at + 7] = bytes[at + 7]! ^ 0x01))).toBeGreaterThan(0);
@@ -142,41 +144,42 @@ describe('DiskStorage corruption and identity', () => {
     await a.save({ entries: run(1, 3, 1), hardState: { term: 77_777 as Term, vote: 1 as NodeId, commit: idx(3) } });
     await a.saveSnapshot({ metadata: { index: idx(2), term: 1 as Term, confState: conf }, data: new TextEncoder().encode(marker) });
     const file = a.dataFile;
+    const segment = walSegments(a.walDir)[0]!;
     await a.close();
     const original = readFileSync(file);
     const damaged = Buffer.from(original);
     expect(editAll(damaged, Buffer.from(marker), (at) => (damaged[at + 3] = damaged[at + 3]! ^ 0x40))).toBeGreaterThan(0);
     writeFileSync(file, damaged);
     expect(await corruptMessage(() => openStorage(dir))).toMatch(/snapshot 2 data fails its checksum/);
+    writeFileSync(file, original);
 
-    // msgpack stores 77777 as uint32 0x00012fd1: find it in the hardState record and change it.
-    const damaged2 = Buffer.from(original);
-    const term77777 = Buffer.from([0xce, 0x00, 0x01, 0x2f, 0xd1]);
-    expect(editAll(damaged2, term77777, (at) => (damaged2[at + 4] = 0xd2))).toBeGreaterThan(0);
-    writeFileSync(file, damaged2);
+    // The hard state is in the WAL record: term 77777 as a big-endian float64. Change it.
+    const wal = readFileSync(segment);
+    const term77777 = Buffer.alloc(8);
+    term77777.writeDoubleBE(77_777);
+    expect(editAll(wal, term77777, (at) => (wal[at + 3] = wal[at + 3]! ^ 0x01))).toBe(1);
+    writeFileSync(segment, wal);
     const message = await corruptMessage(() => openStorage(dir));
-    expect(message).toContain('hardState record fails its checksum');
-    expect(message).toContain(file);
+    expect(message).toMatch(/WAL record at offset \d+ fails its checksum/);
+    expect(message).toContain(segment);
   });
 
   it('a gap in the log and a commit beyond the log are refused', async () => {
     const dir = tempDir();
     const a = await openStorage(dir);
-    await a.save({ entries: run(1, 5, 1) });
+    await a.save({ entries: run(1, 2, 1) });
+    const segment = walSegments(a.walDir)[0]!;
     await a.close();
-    const root = open<Buffer>(join(dir, 'member'), { encoding: 'binary', maxDbs: 8 });
-    await root.openDB<Buffer, number>({ name: 'log', encoding: 'binary' }).remove(3);
-    await root.close();
+    // A well-formed record that skips index 3, written where the next save would go.
+    appendFrame(segment, encodeBatchFrame({ entries: run(4, 5, 1) }).bytes);
     expect(await corruptMessage(() => openStorage(dir))).toContain('gap in the raft log: expected index 3, found 4');
 
     const dir2 = tempDir();
     const c = await openStorage(dir2);
     await c.save({ entries: run(1, 2, 1) });
+    const segment2 = walSegments(c.walDir)[0]!;
     await c.close();
-    const root2 = open<Buffer>(join(dir2, 'member'), { encoding: 'binary', maxDbs: 8 });
-    const record = Buffer.from(encodeRecord('hardState', { term: 1, vote: 0, commit: 9 }));
-    await root2.openDB<Buffer, string>({ name: 'meta', encoding: 'binary' }).put('hardState', record);
-    await root2.close();
+    appendFrame(segment2, encodeBatchFrame({ entries: [], hardState: { term: 1 as Term, vote: 0 as NodeId, commit: idx(9) } }).bytes);
     expect(await corruptMessage(() => openStorage(dir2))).toContain('hard state commit 9 is beyond the last log index 2');
   });
 
@@ -188,6 +191,47 @@ describe('DiskStorage corruption and identity', () => {
     writeFileSync(file, Buffer.alloc(64 * 1024, 0x5a));
     const message = await corruptMessage(() => openStorage(dir));
     expect(message).toContain(file);
+  });
+
+  it('refuses a data dir in the old format (raft log inside LMDB) with a clear message', async () => {
+    const dir = tempDir();
+    const root = open<Buffer>(join(dir, 'member'), { encoding: 'binary', maxDbs: 8 });
+    const meta = { formatVersion: 1, clusterId: 'c-123', nodeId: 1, nodeName: 'n1' };
+    await root.openDB<Buffer, string>({ name: 'meta', encoding: 'binary' }).put('meta', Buffer.from(encodeRecord('meta', meta)));
+    await root.close();
+    const err = await openStorage(dir).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect((err as { code?: string } | undefined)?.code).toBe(ErrorCodes.INVALID_ARGUMENT);
+    expect(err?.message).toContain(dir);
+    expect(err?.message).toMatch(/old storage format 1 \(raft log inside LMDB\)/);
+    expect(err?.message).toMatch(/empty one/);
+  });
+
+  it('a leader snapshot committed to LMDB whose WAL record never made it replaces the log on open', async () => {
+    const dir = tempDir();
+    const a = await openStorage(dir);
+    await a.save({ entries: run(1, 5, 1), hardState: { term: 1 as Term, vote: 1 as NodeId, commit: idx(3) } });
+    await a.close();
+    // What the first half of save({snapshot}) writes: snapshot data, its record, the compaction point.
+    const root = open<Buffer>(join(dir, 'member'), { encoding: 'binary', maxDbs: 8 });
+    const metaDb = root.openDB<Buffer, string>({ name: 'meta', encoding: 'binary' });
+    const data = new Uint8Array([1, 2, 3]);
+    const record = { index: 10, term: 2, confState: conf, totalBytes: 3, dataCrc: crc32(data), storedChunks: 1 };
+    await root.openDB<Buffer, number>({ name: 'snap', encoding: 'binary' }).put(0, Buffer.from(data));
+    await metaDb.put('snapshot', Buffer.from(encodeRecord('snapshot', record)));
+    await metaDb.put('compacted', Buffer.from(encodeRecord('compacted', { index: 10, term: 2 })));
+    await root.close();
+    const b = await openStorage(dir);
+    expect([b.firstIndex(), b.lastIndex(), b.term(idx(10))]).toEqual([11, 10, 2]);
+    expect(b.initialState().hardState).toEqual({ term: 1, vote: 1, commit: 10 });
+    expect(b.initialState().confState.voters).toEqual([1, 2, 3]);
+    await b.save({ entries: run(11, 12, 2) });
+    await b.close();
+    const c = await openStorage(dir);
+    expect([c.firstIndex(), c.lastIndex(), c.term(idx(12))]).toEqual([11, 12, 2]);
+    await c.close();
   });
 
   it('refuses a data dir of another cluster or member', async () => {
