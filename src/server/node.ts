@@ -329,20 +329,24 @@ export class NinesNode implements NodeService {
     // 1. Persist (one transaction, fsynced) before anything that depends on it is sent.
     if (rd.snapshot !== undefined || rd.entries.length > 0 || rd.hardState !== undefined) {
       const t0 = performance.now();
+      const sync = rd.mustSync || rd.snapshot !== undefined || rd.entries.length > 0;
       const saved = this.#storage
         .save({
           ...(rd.snapshot !== undefined ? { snapshot: rd.snapshot } : {}),
           ...(rd.entries.length > 0 ? { entries: rd.entries } : {}),
           ...(rd.hardState !== undefined ? { hardState: rd.hardState } : {}),
           ...(this.#confState !== undefined ? { confState: this.#confState } : {}),
+          sync,
         })
-        .then(() => this.metrics.fsyncSeconds.observe((performance.now() - t0) / 1000));
+        .then(() => {
+          if (sync) this.metrics.fsyncSeconds.observe((performance.now() - t0) / 1000);
+        });
       this.#confState = undefined;
       if (rd.hardState !== undefined) {
         this.#persistedTerm = rd.hardState.term;
         this.#persistedVote = rd.hardState.vote;
       }
-      if (rd.mustSync || rd.snapshot !== undefined || rd.entries.length > 0) {
+      if (sync) {
         await saved;
       } else {
         // Only the commit index moved: nothing sent or applied depends on it being durable

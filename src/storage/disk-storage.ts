@@ -59,6 +59,13 @@ export interface StorageUpdate {
   readonly hardState?: HardState;
   /** Membership after the latest applied conf change (defaults to the snapshot's). */
   readonly confState?: ConfState;
+  /**
+   * Default true: the save resolves once fdatasynced. False only for a hard state whose term and
+   * vote are unchanged and that carries no entries (raft's `mustSync` false: just the commit
+   * index moved, which a restarted member relearns): written, made durable by the next synced
+   * save. Ignored (synced) when the update has entries, a snapshot or a conf state.
+   */
+  readonly sync?: boolean;
 }
 
 export interface DiskStorageStats {
@@ -599,7 +606,8 @@ export class DiskStorage implements RaftStorage {
     };
     const wal = this.#wal;
     assert(wal !== undefined, 'the WAL is open');
-    const written = await this.#durably(() => wal.append(batch, () => this.#rollState(hardState, confState)));
+    const sync = update.sync !== false || snap !== undefined || appended.length > 0 || update.confState !== undefined;
+    const written = await this.#durably(() => wal.append(batch, () => this.#rollState(hardState, confState), sync));
     // Durable: now make it visible to readers.
     if (snap !== undefined && snapRecord !== undefined) {
       this.#snap = snapRecord;

@@ -87,6 +87,8 @@ export class Wal {
   #offset: number;
   #size: number;
   #spare: Promise<string> | undefined;
+  /** A record was written without fdatasync since the last sync (see `append`'s `sync`). */
+  #unsynced = false;
   readonly #readFds = new Map<number, number>();
 
   private constructor(dir: string, segmentBytes: number, segments: Segment[], fd: number, offset: number) {
@@ -168,9 +170,11 @@ export class Wal {
 
   /**
    * Append one batch and fdatasync. `rollState` gives the full hard and conf state, written into
-   * the first batch of a new segment so that older segments can be deleted.
+   * the first batch of a new segment so that older segments can be deleted. With `sync` false
+   * the record is written but not synced: the next synced append (same file, or the rollover to
+   * a new segment) makes it durable; until then a power loss may drop it as a torn tail.
    */
-  async append(batch: WalBatch, rollState: () => Pick<WalBatch, 'hardState' | 'confState'>): Promise<AppendResult> {
+  async append(batch: WalBatch, rollState: () => Pick<WalBatch, 'hardState' | 'confState'>, sync = true): Promise<AppendResult> {
     let encoded = encodeBatchFrame(batch);
     let parts: Buffer[] = [encoded.bytes];
     const headerBytes = encodeHeaderFrame(0).length;
@@ -181,6 +185,10 @@ export class Wal {
       this.#spare = undefined;
       renameSync(await spare, path);
       syncDir(this.dir);
+      // An unsynced record must not be left behind in a segment that is no longer the last:
+      // a torn record there would read as corruption, not as a torn tail.
+      if (this.#unsynced) fdatasyncSync(this.#fd);
+      this.#unsynced = false;
       closeSync(this.#fd);
       this.#fd = openSync(path, 'r+');
       this.#size = fstatSync(this.#fd).size;
@@ -194,7 +202,12 @@ export class Wal {
     const start = this.#offset + (parts.length === 2 ? parts[0]!.length : 0);
     const total = parts.reduce((n, p) => n + p.length, 0);
     await writevAsync(this.#fd, parts, this.#offset);
-    await fdatasyncAsync(this.#fd);
+    if (sync) {
+      await fdatasyncAsync(this.#fd);
+      this.#unsynced = false;
+    } else {
+      this.#unsynced = true;
+    }
     this.#offset += total;
     if (this.#offset > this.#size) this.#size = this.#offset;
     const current = this.#current;

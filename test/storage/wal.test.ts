@@ -263,3 +263,35 @@ describe('WAL crash at segment rollover', () => {
     await c.close();
   });
 });
+
+describe('WAL unsynced commit-only saves', () => {
+  it('a hard state saved with sync: false is written, survives a clean reopen, and rolls over safely', async () => {
+    const dir = tempDir();
+    const a = await openStorage(dir);
+    await a.save({ confState: conf });
+    // Entries are synced; only the commit index moves without a sync, across several segments.
+    for (let i = 1; i <= 60; i++) {
+      await a.save({ entries: [big(i)], hardState: { term: 1 as Term, vote: 1 as NodeId, commit: idx(i - 1) } });
+      await a.save({ hardState: { term: 1 as Term, vote: 1 as NodeId, commit: idx(i) }, sync: false });
+    }
+    expect(walSegments(a.walDir).length).toBeGreaterThan(1);
+    await a.close();
+    const b = await openStorage(dir);
+    expect(b.lastIndex()).toBe(60);
+    expect(b.initialState().hardState).toEqual({ term: 1, vote: 1, commit: 60 });
+    expectEntries(b, 1, 60);
+    await b.close();
+  });
+
+  it('sync: false on a save with entries still stores them (the flag only skips syncing a commit-only hard state)', async () => {
+    const dir = tempDir();
+    const a = await openStorage(dir);
+    await a.save({ confState: conf });
+    await a.save({ entries: [big(1)], hardState: { term: 1 as Term, vote: 1 as NodeId, commit: idx(1) }, sync: false });
+    expect(a.lastIndex()).toBe(1);
+    await a.close();
+    const b = await openStorage(dir);
+    expectEntries(b, 1, 1);
+    await b.close();
+  });
+});
