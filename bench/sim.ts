@@ -13,6 +13,7 @@ import { SeededRandom } from '../src/core/random.js';
 import { drawParams, type SimDetector, type SimParams } from '../src/sim/params.js';
 import { RandomWorkload, ValueCounter } from '../src/sim/workload.js';
 import { World } from '../src/sim/world.js';
+import { percentileSorted } from './lib/stats.js';
 
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -76,8 +77,7 @@ function mean(xs: readonly number[]): number {
   return xs.length === 0 ? Number.NaN : xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 function quantile(xs: readonly number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
+  return percentileSorted([...xs].sort((a, b) => a - b), q * 100);
 }
 
 /** Crash the leader `rounds` times; virtual ms from each crash until a leader of a later term. */

@@ -22,6 +22,7 @@ import type { Entry } from '../src/raft/types.js';
 import { encodeEntry, encodeRecord } from '../src/storage/codec.js';
 import { DiskStorage } from '../src/storage/disk-storage.js';
 import { encodeBatchFrame } from '../src/storage/wal-codec.js';
+import { percentileSorted } from './lib/stats.js';
 
 const writeAsync = promisify(write);
 const writevAsync = promisify(writev);
@@ -153,10 +154,6 @@ async function groupVariant(dir: string): Promise<Variant> {
   };
 }
 
-function percentile(sorted: readonly number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-}
-
 async function main(): Promise<void> {
   const saves = Number(arg('saves', '100'));
   const rounds = Number(arg('rounds', '3'));
@@ -200,7 +197,7 @@ async function main(): Promise<void> {
       const sorted = [...samples[i]!].sort((a, b) => a - b);
       const rate = (counts[i]! / elapsed[i]!) * 1000;
       console.log(
-        `${v.name.padEnd(50)} ${rate.toFixed(0).padStart(8)} ${percentile(sorted, 0.5).toFixed(2).padStart(7)} ${percentile(sorted, 0.99).toFixed(2).padStart(7)} ${(rate / (baseline * 1000)).toFixed(2).padStart(7)}  ${v.durable}`,
+        `${v.name.padEnd(50)} ${rate.toFixed(0).padStart(8)} ${percentileSorted(sorted, 50).toFixed(2).padStart(7)} ${percentileSorted(sorted, 99).toFixed(2).padStart(7)} ${(rate / (baseline * 1000)).toFixed(2).padStart(7)}  ${v.durable}`,
       );
     });
     console.log('(group commit: p50/p99 are per batch of saves; saves/s counts every save in it)');
