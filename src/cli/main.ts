@@ -10,6 +10,7 @@ import { registerPlan } from './plan.js';
 import { registerProbe } from './probe.js';
 import { registerSim } from './sim.js';
 import { registerSlo } from './slo.js';
+import { registerSnapshot } from './snapshot.js';
 import { registerStart } from './start.js';
 import { registerStatus } from './status.js';
 import { registerUp } from './up.js';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerProbe(program);
   registerSim(program);
   registerSlo(program);
+  registerSnapshot(program);
   registerStart(program);
   registerStatus(program);
   registerUp(program);
