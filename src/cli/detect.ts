@@ -134,6 +134,16 @@ function printReport(report: BenchReport, outDir: string, elapsedMs: number): vo
       }; would dominate within ${fmtPercent(f.toleranceNeeded)}`,
     );
   }
+  out.push('');
+  out.push(
+    `verdict within noise (T_D within ${report.tolerance * 100}%; mistake counts m_ours − m_theirs <= ${report.noiseZ}·√(m_ours + m_theirs) are ties):`,
+  );
+  for (const f of report.families) {
+    const missed = Object.entries(f.withinNoise.undominated).filter(([, v]) => v.length > 0);
+    const detail = missed.map(([k, v]) => `${k} ${v.map((p) => `${fmtMs(p.detectionMs)}/${p.mistakes}`).join(' ')}`).join('; ');
+    out.push(`  ${f.name.padEnd(16)} dominates: ${f.withinNoise.dominates ? 'yes' : `NO (their T_D/mistakes not matched: ${detail})`}`);
+  }
+  out.push('  (all verdicts compare plain detectors; on monitor-stalls a nines node runs adaptive+stall-aware: see below)');
   const s = report.stall;
   if (s !== null) {
     out.push('');

@@ -1,40 +1,52 @@
 import { Limits } from '../core/limits.js';
+import { BurstMemory } from './burst.js';
 import { DeadlineDetectorBase } from './deadline.js';
 import { ArrivalWindow } from './expected-arrival.js';
 import { quantileInPlace } from './quantile.js';
 import { StatsRing } from './ring.js';
-import { rejectUnknownKeys, requireFraction, requireInt, requireNonNegative, requirePositive } from './validate.js';
+import { ChangeAwareSpread } from './spread.js';
+import { rejectUnknownKeys, requireFinite, requireFraction, requireInt, requireNonNegative, requirePositive } from './validate.js';
 
 /**
  * `adaptive`, the nines default. The design and the bench evidence are in docs/detectors.md.
  *
- * Two predictors of the next arrival, and the one that has been right lately wins:
- * - interval: last arrival + the median inter-arrival gap over the long window. The median
- *   ignores losses, sender pauses and the bursts of heartbeats a stalled monitor sees at once;
- * - freshness: Chen's expected arrival EA_{k+1} over the long window. On a network with
- *   independent jitter it does not inherit the last heartbeat's delay, so it is tighter;
- *   a loss or a burst shifts its index and makes it wrong, which its error shows at once.
- * Each heartbeat scores both predictions (absolute error) over the short error window; the one
- * with the smaller total predicts the next deadline. A regime change is followed as soon as
- * the short error window has seen it.
- *
- * The freshness point is prediction + safetyMarginMs + boost. The boost is a short memory of
- * trouble: a heartbeat later than predicted by L sets boost to max(boost·decay, boostGain·L),
- * and boost decays by `boostDecay` per heartbeat, so right after a loss burst or a pause (when
- * another is likely) the detector is more patient, and a few seconds later it is not.
- * Learned state never depends on safetyMarginMs, so the deadline is (state + margin).
+ * deadline = prediction + spreadWeight·spread + boost + safetyMarginMs (spreadWeight 2.5), where
+ * - prediction: the better of two predictors of the next arrival over the last
+ *   `errorWindowSize` heartbeats (smaller total absolute error):
+ *   interval = last arrival + the median inter-arrival gap over the long window (the median
+ *   ignores losses, pauses and the bursts a stalled monitor sees), and freshness = Chen's
+ *   expected arrival EA_{k+1} over the long window (with independent jitter it does not inherit
+ *   the last heartbeat's delay);
+ * - spread: the median absolute prediction error over the long window, restarted from the last
+ *   `changeWindowSize` errors when those differ from it by more than `changeRatio` (a regime
+ *   change; the freshness window and the predictor scores restart too). Stable on a stationary
+ *   network — a noisy margin costs accuracy — and re-learned within seconds after a change;
+ * - boost: extra patience after a long gap, only while long gaps are seen to come in bursts
+ *   (see burst.ts): after a loss in a bursty channel another loss is likely, after an isolated
+ *   pause or a heavy-tailed delay it is not.
+ * Learned state never depends on safetyMarginMs, so deadline(m) = max(last, deadline(0) + m);
+ * the margin may be negative (suspect before the predicted arrival: the aggressive end of the
+ * trade-off, as a fixed timeout shorter than the heartbeat interval).
  */
 export interface AdaptiveConfig {
-  /** Constant safety margin added to the prediction: the main knob. Default 200 ms. */
+  /** Constant margin beyond prediction + spread term + boost: the main knob. Default 200 ms; may be negative. */
   safetyMarginMs: number;
-  /** Window of inter-arrival gaps and of the freshness estimate (heartbeats). Default 1000. */
+  /** Window of inter-arrival gaps, of the freshness estimate and of the spread (heartbeats). Default 1000. */
   longWindowSize: number;
-  /** Window over which the predictors’ errors are compared (heartbeats). Default 30. */
+  /** Window over which the predictors' errors are compared (heartbeats). Default 30. */
   errorWindowSize: number;
-  /** Fraction of a late heartbeat's lateness added to the margin. Default 0.5. */
+  /** Fraction of a long gap's excess (gap − median gap) added as boost in a bursty stream. Default 1. */
   boostGain: number;
-  /** Per-heartbeat decay of that extra margin. Default 0.8 (halves in ~3 heartbeats). */
+  /** Per-heartbeat decay of the boost. Default 0.5. */
   boostDecay: number;
+  /** Long gaps are bursty when P(long | previous long) > burstRatio · P(long). Default 3. */
+  burstRatio: number;
+  /** Weight of the spread (median absolute prediction error) in the deadline. Default 2.5. */
+  spreadWeight: number;
+  /** Recent errors compared with the long-window spread to detect a regime change. Default 30. */
+  changeWindowSize: number;
+  /** A recent median error this many times larger or smaller than the spread is a regime change. Default 2. */
+  changeRatio: number;
   /** Interval assumed until the first gap is seen. Default 1000 ms (as Akka). */
   firstHeartbeatEstimateMs: number;
 }
@@ -43,8 +55,12 @@ export const adaptiveDefaults: AdaptiveConfig = {
   safetyMarginMs: 200,
   longWindowSize: 1000,
   errorWindowSize: 30,
-  boostGain: 0.5,
-  boostDecay: 0.8,
+  boostGain: 1,
+  boostDecay: 0.5,
+  burstRatio: 3,
+  spreadWeight: 2.5,
+  changeWindowSize: 30,
+  changeRatio: 2,
   firstHeartbeatEstimateMs: 1000,
 };
 
@@ -54,15 +70,29 @@ const NAME = 'adaptive';
 const MEDIAN_RECOMPUTE_EVERY = 64;
 /** While the gap window is this small, the median is recomputed at every heartbeat. */
 const MEDIAN_WARMUP_GAPS = 64;
+/**
+ * Gaps shorter than this fraction of the median gap are bunched arrivals (a monitor stall's
+ * queue, reordering): their prediction errors say nothing about network jitter.
+ */
+const BUNCHED_GAP_FRACTION = 0.25;
+
+/** Gain of the freshness predictor's bias correction (an EWMA of its signed error, as Bertier's delay). */
+const FRESH_BIAS_GAIN = 0.02;
+/** A gap longer than this many median gaps is a loss or a pause (as in burst.ts). */
+const LONG_GAP_FACTOR = 1.5;
 
 export function validateAdaptive(params: Partial<AdaptiveConfig> = {}): AdaptiveConfig {
   rejectUnknownKeys(NAME, params, Object.keys(adaptiveDefaults));
   const c = { ...adaptiveDefaults, ...params };
-  requireNonNegative(NAME, 'safetyMarginMs', c.safetyMarginMs);
+  requireFinite(NAME, 'safetyMarginMs', c.safetyMarginMs, Number.NEGATIVE_INFINITY, false);
   requireInt(NAME, 'longWindowSize', c.longWindowSize, 2, Limits.detectorWindowMax);
   requireInt(NAME, 'errorWindowSize', c.errorWindowSize, 1, Limits.detectorWindowMax);
   requireNonNegative(NAME, 'boostGain', c.boostGain);
   requireFraction(NAME, 'boostDecay', c.boostDecay);
+  requirePositive(NAME, 'burstRatio', c.burstRatio);
+  requireNonNegative(NAME, 'spreadWeight', c.spreadWeight);
+  requireInt(NAME, 'changeWindowSize', c.changeWindowSize, 1, Math.floor(c.longWindowSize / 2));
+  requireFinite(NAME, 'changeRatio', c.changeRatio, 1, false);
   requirePositive(NAME, 'firstHeartbeatEstimateMs', c.firstHeartbeatEstimateMs);
   return c;
 }
@@ -75,21 +105,26 @@ export class AdaptiveDetector extends DeadlineDetectorBase {
   readonly #fresh: ArrivalWindow;
   readonly #intervalErrors: StatsRing;
   readonly #freshErrors: StatsRing;
+  readonly #spread: ChangeAwareSpread;
+  readonly #burst: BurstMemory;
   #medianGapMs: number;
   #sinceMedian = 0;
   #intervalPredictionMs = Number.NaN;
   #freshPredictionMs = Number.NaN;
-  #boostMs = 0;
+  #freshBiasMs = 0;
 
   constructor(params: Partial<AdaptiveConfig> = {}) {
     super();
-    this.config = validateAdaptive(params);
-    this.#gaps = new StatsRing(this.config.longWindowSize);
-    this.#scratch = new Float64Array(this.config.longWindowSize);
-    this.#fresh = new ArrivalWindow(this.config.longWindowSize);
-    this.#intervalErrors = new StatsRing(this.config.errorWindowSize);
-    this.#freshErrors = new StatsRing(this.config.errorWindowSize);
-    this.#medianGapMs = this.config.firstHeartbeatEstimateMs;
+    const c = validateAdaptive(params);
+    this.config = c;
+    this.#gaps = new StatsRing(c.longWindowSize);
+    this.#scratch = new Float64Array(c.longWindowSize);
+    this.#fresh = new ArrivalWindow(c.longWindowSize);
+    this.#intervalErrors = new StatsRing(c.errorWindowSize);
+    this.#freshErrors = new StatsRing(c.errorWindowSize);
+    this.#spread = new ChangeAwareSpread(c.longWindowSize, c.changeWindowSize, c.changeRatio);
+    this.#burst = new BurstMemory(c.longWindowSize, c.burstRatio, c.boostGain, c.boostDecay);
+    this.#medianGapMs = c.firstHeartbeatEstimateMs;
   }
 
   /** The median inter-arrival gap (the first-heartbeat estimate before any gap). */
@@ -108,32 +143,64 @@ export class AdaptiveDetector extends DeadlineDetectorBase {
     return this.predictor() === 'freshness' ? this.#freshPredictionMs : this.#intervalPredictionMs;
   }
 
-  /** The margin beyond the prediction: safetyMarginMs + the current boost. */
-  marginMs(): number {
-    return this.config.safetyMarginMs + this.#boostMs;
+  /** The learned spread of the prediction errors (ms). */
+  spreadMs(): number {
+    return this.#spread.valueMs;
   }
 
-  /** Continuous level: 0 until the predicted arrival, 1 at the freshness point, growing after. */
-  protected override level(nowMs: number): number {
-    const expectedMs = this.expectedArrivalMs();
-    if (nowMs < expectedMs) return 0;
-    const marginMs = this.marginMs();
-    if (marginMs === 0) return Number.POSITIVE_INFINITY;
-    return (nowMs - expectedMs) / marginMs;
+  /** The current boost (ms): > 0 only shortly after a long gap in a bursty stream. */
+  boostMs(): number {
+    return this.#burst.boostMs;
+  }
+
+  /** Whether long gaps currently look clustered (the boost is active). */
+  bursty(): boolean {
+    return this.#burst.bursty();
+  }
+
+  /** The offset of the deadline from the prediction: margin + spreadWeight·spread + boost (may be negative). */
+  marginMs(): number {
+    return this.config.safetyMarginMs + this.config.spreadWeight * this.#spread.valueMs + this.#burst.boostMs;
+  }
+
+  /**
+   * Continuous level: 0 until min(predicted arrival, deadline), then growing linearly to 1 at the
+   * deadline (Infinity when the deadline is that start itself).
+   */
+  protected override level(nowMs: number, lastMs: number): number {
+    const deadlineMs = this.suspectAtMs();
+    const startMs = Math.max(lastMs, Math.min(this.expectedArrivalMs(), deadlineMs));
+    if (nowMs < startMs) return 0;
+    if (deadlineMs <= startMs) return Number.POSITIVE_INFINITY;
+    return (nowMs - startMs) / (deadlineMs - startMs);
   }
 
   protected observe(arrivalMs: number, previousMs: number | undefined): void {
     if (previousMs !== undefined) {
-      const lateMs = Math.max(0, arrivalMs - this.expectedArrivalMs());
-      this.#boostMs = Math.max(this.#boostMs * this.config.boostDecay, this.config.boostGain * lateMs);
+      const gapMs = arrivalMs - previousMs;
+      const errorMs = Math.abs(arrivalMs - this.expectedArrivalMs());
+      this.#burst.observe(gapMs, this.#medianGapMs);
       this.#intervalErrors.push(Math.abs(arrivalMs - this.#intervalPredictionMs));
       this.#freshErrors.push(Math.abs(arrivalMs - this.#freshPredictionMs));
-      this.#gaps.push(arrivalMs - previousMs);
+      this.#freshBiasMs += FRESH_BIAS_GAIN * (arrivalMs - this.#freshPredictionMs);
+      if (gapMs >= BUNCHED_GAP_FRACTION * this.#medianGapMs && this.#spread.add(errorMs)) {
+        // A regime change: the old schedule and the old scores mislead; learn them again.
+        this.#fresh.clear();
+        this.#freshBiasMs = 0;
+        this.#intervalErrors.clear();
+        this.#freshErrors.clear();
+      } else if (gapMs > LONG_GAP_FACTOR * this.#medianGapMs) {
+        // A loss or a pause may have shifted the sender's schedule (and Chen's count-based index):
+        // the freshness predictor must prove itself again before it is trusted.
+        this.#intervalErrors.clear();
+        this.#freshErrors.clear();
+      }
+      this.#gaps.push(gapMs);
       if (++this.#sinceMedian >= MEDIAN_RECOMPUTE_EVERY || this.#gaps.size < MEDIAN_WARMUP_GAPS) this.#recomputeMedian();
     }
     this.#fresh.add(arrivalMs);
     this.#intervalPredictionMs = arrivalMs + this.#medianGapMs;
-    this.#freshPredictionMs = this.#fresh.expectedNextMs(this.#medianGapMs);
+    this.#freshPredictionMs = this.#fresh.expectedNextMs(this.#medianGapMs) + this.#freshBiasMs;
   }
 
   protected deadlineMs(): number {
@@ -145,11 +212,13 @@ export class AdaptiveDetector extends DeadlineDetectorBase {
     this.#fresh.clear();
     this.#intervalErrors.clear();
     this.#freshErrors.clear();
+    this.#spread.clear();
+    this.#burst.clear();
     this.#medianGapMs = this.config.firstHeartbeatEstimateMs;
     this.#sinceMedian = 0;
     this.#intervalPredictionMs = Number.NaN;
     this.#freshPredictionMs = Number.NaN;
-    this.#boostMs = 0;
+    this.#freshBiasMs = 0;
   }
 
   #recomputeMedian(): void {

@@ -1,5 +1,5 @@
 import type { DeadlineDetector } from './deadline.js';
-import { dominanceGap, paretoFront, strictlyBeatsSomewhere, undominated } from './pareto.js';
+import { dominanceGap, paretoFront, strictlyBeatsSomewhere, undominated, undominatedWithinNoise } from './pareto.js';
 import { type QosResult, replayTrace } from './qos.js';
 import { createDetector, defaultDetectorName, type DetectorName } from './registry.js';
 import { IntervalStallSource, withStallAwareness } from './stall.js';
@@ -42,6 +42,15 @@ export interface FamilyResult {
    * points of `dominanceGap`): 0.05 means "within 5%". <= `tolerance` when `dominates`.
    */
   readonly toleranceNeeded: number;
+  /**
+   * The same comparison with mistake counts that differ by less than `noiseZ` standard errors
+   * treated as ties (see pareto.ts `coversWithinNoise`); T_D still within the tolerance.
+   */
+  readonly withinNoise: {
+    readonly dominates: boolean;
+    readonly dominatesEach: Readonly<Record<string, boolean>>;
+    readonly undominated: Readonly<Record<string, readonly { detectionMs: number; mistakes: number }[]>>;
+  };
   readonly points: readonly BenchPoint[];
   /** Per detector (and the stall-aware series where relevant): its Pareto front. */
   readonly fronts: Readonly<Record<string, readonly BenchPoint[]>>;
@@ -62,6 +71,8 @@ export interface BenchReport {
   readonly quick: boolean;
   readonly tolerance: number;
   readonly comparedRateMaxPerHour: number;
+  /** Standard errors of a mistake-count difference treated as a tie in `withinNoise`. */
+  readonly noiseZ: number;
   readonly defaultDetector: string;
   readonly families: readonly FamilyResult[];
   readonly stall: StallReport | null;
@@ -78,6 +89,8 @@ export interface BenchOptions {
   readonly tolerance?: number;
   /** Competitor points with more mistakes per hour than this are not compared. Default 3600. */
   readonly comparedRateMaxPerHour?: number;
+  /** Standard errors of a mistake-count difference treated as a tie in the noise-aware verdict. Default 1. */
+  readonly noiseZ?: number;
   /** Fixed parameters of the default detector during its sweep (for tuning experiments). */
   readonly defaultParams?: Readonly<Record<string, number>>;
   /** Called after each (trace, detector) sweep. */
@@ -88,19 +101,21 @@ const STALL_AWARE_SERIES = `${defaultDetectorName}+stall-aware`;
 
 /** Probe spacing: a prime number of ms, so probes fall at every phase of a 100 ms heartbeat. */
 const PROBE_SPACING_MS = 9973;
-/** No probes in an epoch's first 2 minutes (detectors warm up) or its last 10 s. */
-const PROBE_WARMUP_MS = 120_000;
+/** No probes in an epoch's last 10 s (the real crash is measured there). */
+const PROBE_END_GUARD_MS = 10_000;
 
 /**
  * Crash probes of a trace (see ReplayOptions.crashProbesMs): every ~10 s of each epoch's up
- * time after the warm-up. With 4 real crashes alone the mean T_D is luck; with probes it is
- * averaged over hundreds of crash times at every phase of the heartbeat.
+ * time, from its start. With 4 real crashes alone the mean T_D is luck; with probes it is
+ * averaged over hundreds of crash times at every phase of the heartbeat. Probes cover the same
+ * up time as the mistake count: a warm-up excluded from T_D but not from λ_M would reward
+ * detectors that are slow to learn (their early patience would cost no detection time).
  */
 export function crashProbes(trace: Trace): number[] {
   const out: number[] = [];
   for (const e of trace.epochs) {
-    const upEndMs = (e.crashMs ?? e.endMs) - 10_000;
-    for (let t = e.startMs + PROBE_WARMUP_MS; t < upEndMs; t += PROBE_SPACING_MS) out.push(t);
+    const upEndMs = (e.crashMs ?? e.endMs) - PROBE_END_GUARD_MS;
+    for (let t = e.startMs + PROBE_SPACING_MS; t < upEndMs; t += PROBE_SPACING_MS) out.push(t);
   }
   return out;
 }
@@ -126,18 +141,24 @@ function toPoint(detector: string, param: string, value: number, d: DeadlineDete
   };
 }
 
-/** Generates the bench traces: quick = 4 epochs of ≤ 5 min per family, full = 16 of ≤ 7.5 min. */
+/** Generates the bench traces: quick = 6 epochs of ≤ 5 min per family (~0.45 h up), full = 16 of ≤ 7.5 min (~1.75 h). */
 export function benchTraces(seed: number, quick: boolean, families: readonly TraceFamilyName[] = traceFamilyNames): Trace[] {
   return families.map((f) =>
-    generateTrace(f, { seed: familySeed(seed, f), epochs: quick ? 4 : 16, epochUpMs: quick ? 300_000 : 450_000 }),
+    generateTrace(f, { seed: familySeed(seed, f), epochs: quick ? QUICK_EPOCHS : 16, epochUpMs: quick ? 300_000 : 450_000 }),
   );
 }
+
+/** Quick mode: epochs per family and sweep points per detector (kept under 30 s on a shared 2-core machine). */
+const QUICK_EPOCHS = 6;
+const QUICK_SWEEP_POINTS = 30;
+const FULL_SWEEP_POINTS = 80;
 
 export function runBench(options: BenchOptions): BenchReport {
   const tolerance = options.tolerance ?? 0.02;
   const rateMax = options.comparedRateMaxPerHour ?? 3600;
+  const noiseZ = options.noiseZ ?? 1;
   const traces = [...benchTraces(options.seed, options.quick, options.families), ...(options.traces ?? [])];
-  const plan = sweeps(options.quick ? 40 : 80).map((s) =>
+  const plan = sweeps(options.quick ? QUICK_SWEEP_POINTS : FULL_SWEEP_POINTS).map((s) =>
     s.detector === defaultDetectorName ? { ...s, fixed: { ...s.fixed, ...options.defaultParams } } : s,
   );
   const total = traces.length * plan.length;
@@ -161,7 +182,7 @@ export function runBench(options: BenchOptions): BenchReport {
       }
     }
     points.push(...matchedPoints(trace, points, plan, tolerance, rateMax));
-    families.push(compareFronts(trace, points, tolerance, rateMax));
+    families.push(compareFronts(trace, points, tolerance, rateMax, noiseZ));
   }
   const stallTrace = traces.find((t) => t.name === 'monitor-stalls');
   return {
@@ -169,6 +190,7 @@ export function runBench(options: BenchOptions): BenchReport {
     quick: options.quick,
     tolerance,
     comparedRateMaxPerHour: rateMax,
+    noiseZ,
     defaultDetector: defaultDetectorName,
     families,
     stall: stallTrace === undefined ? null : stallReport(stallTrace),
@@ -176,18 +198,24 @@ export function runBench(options: BenchOptions): BenchReport {
 }
 
 /**
- * The largest margin m >= 0 with mean_i max(0, b_i + m) <= target, where b_i is the deadline
- * minus the crash time at margin 0; -1 if even m = 0 is too slow. Exact (bisection on a
- * monotone piecewise-linear function, 100 halvings).
+ * Per crash or probe i, the default detector's deadline as a function of its margin m is
+ * max(last_i, base_i + m): `lastMinusCrashMs[i]` = last_i − crash_i (<= 0 for probes),
+ * `baseMinusCrashMs[i]` = base_i − crash_i. T_D(m) = mean_i max(0, last_i − crash_i, base_i + m − crash_i).
+ * Returns the largest m with T_D(m) <= target, or NaN if even m → −∞ is too slow. Exact up to
+ * the bisection (200 halvings of a monotone piecewise-linear function).
  */
-export function solveMarginMs(deadlineMinusCrashAtZeroMs: readonly number[], targetDetectionMs: number): number {
-  const b = deadlineMinusCrashAtZeroMs;
-  if (b.length === 0) return -1;
-  const meanTd = (m: number): number => b.reduce((sum, x) => sum + Math.max(0, x + m), 0) / b.length;
-  if (meanTd(0) > targetDetectionMs) return -1;
-  let lo = 0;
-  let hi = targetDetectionMs - Math.min(...b) + 1;
-  for (let i = 0; i < 100; i++) {
+export function solveMarginMs(lastMinusCrashMs: readonly number[], baseMinusCrashMs: readonly number[], targetDetectionMs: number): number {
+  const n = baseMinusCrashMs.length;
+  if (n === 0 || lastMinusCrashMs.length !== n) return Number.NaN;
+  const meanTd = (m: number): number => {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += Math.max(0, lastMinusCrashMs[i]!, baseMinusCrashMs[i]! + m);
+    return sum / n;
+  };
+  let lo = -targetDetectionMs - Math.max(...baseMinusCrashMs) - 1;
+  if (meanTd(lo) > targetDetectionMs) return Number.NaN;
+  let hi = targetDetectionMs - Math.min(...baseMinusCrashMs) + 1;
+  for (let i = 0; i < 200 && hi - lo > 1e-9; i++) {
     const mid = (lo + hi) / 2;
     if (meanTd(mid) <= targetDetectionMs) lo = mid;
     else hi = mid;
@@ -195,28 +223,37 @@ export function solveMarginMs(deadlineMinusCrashAtZeroMs: readonly number[], tar
   return lo;
 }
 
+/** A margin so large (ms) that no deadline is clamped to the last arrival and none is reached. */
+const MARGIN_FAR_MS = 1e7;
+
 /**
  * For each competitor front point in the compared region, the default detector's point whose
  * margin gives exactly the competitor's T_D (within the tolerance): the default's deadline is
- * (learned state + margin) and its state never depends on the margin, so one replay at
- * margin 0 gives every crash's deadline and the margin for any T_D is solved exactly. This
- * answers "is there a margin that does at least as well?" instead of relying on grid luck.
+ * max(last arrival, learned state + margin) and its state never depends on the margin, so two
+ * replays (margin far above and far below) give every crash's base and last arrival, and the
+ * margin for any T_D is solved exactly; the point itself is then replayed at that margin.
+ * This answers "is there a margin that does at least as well?" instead of relying on grid luck.
+ * (The competitors are swept on a grid: the question asked of each of their points is whether
+ * some configuration of the default matches it, which a continuous front answers exactly.)
  */
 function matchedPoints(trace: Trace, points: readonly BenchPoint[], plan: readonly Sweep[], tolerance: number, rateMax: number): BenchPoint[] {
   const main = plan.find((s) => s.detector === defaultDetectorName);
   if (main === undefined || main.param !== 'safetyMarginMs') return [];
-  const zero = replayTrace(trace, createDetector(main.detector, { ...main.fixed, safetyMarginMs: 0 }), {
-    crashProbesMs: crashProbes(trace),
-  });
-  const offsets = [...zero.deadlineMinusCrashMs, ...zero.probeDeadlineMinusCrashMs];
+  const probes = crashProbes(trace);
+  const replayAt = (marginMs: number): QosResult =>
+    replayTrace(trace, createDetector(main.detector, { ...main.fixed, safetyMarginMs: marginMs }), { crashProbesMs: probes });
+  const far = replayAt(MARGIN_FAR_MS);
+  const near = replayAt(-MARGIN_FAR_MS);
+  const base = [...far.deadlineMinusCrashMs, ...far.probeDeadlineMinusCrashMs].map((x) => x - MARGIN_FAR_MS);
+  const last = [...near.deadlineMinusCrashMs, ...near.probeDeadlineMinusCrashMs];
   const out: BenchPoint[] = [];
   const seen = new Set<number>();
   const others = [...new Set(points.map((p) => p.detector))].filter((n) => n !== defaultDetectorName && n !== STALL_AWARE_SERIES);
   for (const name of others) {
     for (const p of paretoFront(points.filter((q) => q.detector === name))) {
       if (p.mistakesPerHour > rateMax) continue;
-      const marginMs = solveMarginMs(offsets, p.detectionMs * (1 + tolerance));
-      if (marginMs < 0 || seen.has(marginMs)) continue;
+      const marginMs = solveMarginMs(last, base, p.detectionMs * (1 + tolerance));
+      if (Number.isNaN(marginMs) || seen.has(marginMs)) continue;
       seen.add(marginMs);
       const d = createDetector(main.detector, { ...main.fixed, safetyMarginMs: marginMs });
       out.push(toPoint(main.detector, main.param, marginMs, d, trace, true));
@@ -225,7 +262,7 @@ function matchedPoints(trace: Trace, points: readonly BenchPoint[], plan: readon
   return out;
 }
 
-function compareFronts(trace: Trace, points: readonly BenchPoint[], tolerance: number, rateMax: number): FamilyResult {
+function compareFronts(trace: Trace, points: readonly BenchPoint[], tolerance: number, rateMax: number, noiseZ: number): FamilyResult {
   const names = [...new Set(points.map((p) => p.detector))];
   const fronts: Record<string, BenchPoint[]> = {};
   for (const name of names) fronts[name] = paretoFront(points.filter((p) => p.detector === name));
@@ -233,6 +270,8 @@ function compareFronts(trace: Trace, points: readonly BenchPoint[], tolerance: n
   const dominatesEach: Record<string, boolean> = {};
   const strictlyBeats: Record<string, boolean> = {};
   const missed: Record<string, { detectionMs: number; mistakesPerHour: number }[]> = {};
+  const noiseEach: Record<string, boolean> = {};
+  const noiseMissed: Record<string, { detectionMs: number; mistakes: number }[]> = {};
   let toleranceNeeded = 0;
   for (const name of names) {
     if (name === defaultDetectorName || name === STALL_AWARE_SERIES) continue;
@@ -242,6 +281,9 @@ function compareFronts(trace: Trace, points: readonly BenchPoint[], tolerance: n
     dominatesEach[name] = left.length === 0;
     strictlyBeats[name] = strictlyBeatsSomewhere(ours, theirs, tolerance);
     missed[name] = left.map((p) => ({ detectionMs: p.detectionMs, mistakesPerHour: p.mistakesPerHour }));
+    const noisyLeft = undominatedWithinNoise(ours, theirs, tolerance, noiseZ);
+    noiseEach[name] = noisyLeft.length === 0;
+    noiseMissed[name] = noisyLeft.map((p) => ({ detectionMs: p.detectionMs, mistakes: p.mistakes }));
   }
   const upMs = trace.epochs.reduce((a, e) => a + ((e.crashMs ?? e.endMs) - e.startMs), 0);
   return {
@@ -253,6 +295,7 @@ function compareFronts(trace: Trace, points: readonly BenchPoint[], tolerance: n
     dominatesEach,
     strictlyBeats,
     toleranceNeeded,
+    withinNoise: { dominates: Object.values(noiseEach).every(Boolean), dominatesEach: noiseEach, undominated: noiseMissed },
     undominated: missed,
     points,
     fronts,

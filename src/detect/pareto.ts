@@ -60,3 +60,25 @@ export function dominanceGap(ours: readonly QosPoint[], p: QosPoint): number {
   }
   return best;
 }
+
+/** A point with its mistake count (the bench compares fronts measured on the same trace). */
+export interface CountedQosPoint extends QosPoint {
+  readonly mistakes: number;
+}
+
+/**
+ * q is no worse than p "within noise": detection time within the tolerance, and mistakes within
+ * the tolerance or within `z` standard errors of the difference of two Poisson counts,
+ * m_q − m_p <= z·√(m_q + m_p). On a trace of a fraction of an hour one false suspicion more or
+ * less is chance (which of two equally good detectors happens to fire on one borderline gap);
+ * this treats such differences as ties and still fails a front that is worse by more than that.
+ */
+export function coversWithinNoise(q: CountedQosPoint, p: CountedQosPoint, tolerance: number, z: number): boolean {
+  if (q.detectionMs > p.detectionMs * (1 + tolerance)) return false;
+  return q.mistakes <= p.mistakes * (1 + tolerance) || q.mistakes - p.mistakes <= z * Math.sqrt(q.mistakes + p.mistakes);
+}
+
+/** Their points that no point of ours covers within noise (see coversWithinNoise). */
+export function undominatedWithinNoise<P extends CountedQosPoint>(ours: readonly CountedQosPoint[], theirs: readonly P[], tolerance: number, z: number): P[] {
+  return theirs.filter((p) => !ours.some((q) => coversWithinNoise(q, p, tolerance, z)));
+}

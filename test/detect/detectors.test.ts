@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../src/core/errors.js';
+import { normal, SeededRandom } from '../../src/core/random.js';
 import { AdaptiveDetector } from '../../src/detect/adaptive.js';
 import { BertierDetector } from '../../src/detect/bertier.js';
 import { ChenDetector } from '../../src/detect/chen.js';
@@ -148,29 +149,57 @@ describe('adaptive', () => {
     expect(d.suspectAtMs()).toBeCloseTo(10_130, 6);
   });
 
-  it('is patient right after a late heartbeat (boost) and forgets it', () => {
-    const d = new AdaptiveDetector({ safetyMarginMs: 30 });
-    for (let t = 0; t <= 10_000; t += 100) d.heartbeat(t);
-    d.heartbeat(10_500); // 400 ms late → boost 0.5 · 400 = 200
-    expect(d.marginMs()).toBeCloseTo(230, 6);
-    for (let t = 10_600; t <= 30_000; t += 100) d.heartbeat(t);
-    expect(d.marginMs()).toBeLessThan(31);
+  it('is patient after a loss only when losses come in bursts, and forgets it', () => {
+    // isolated long gaps (one lost heartbeat every 5 s): not bursty, no boost
+    const isolated = new AdaptiveDetector({ safetyMarginMs: 30 });
+    for (let k = 0; k <= 2000; k++) if (k % 50 !== 25) isolated.heartbeat(k * 100);
+    expect(isolated.bursty()).toBe(false);
+    expect(isolated.boostMs()).toBe(0);
+    // bursts: three heartbeats lost in a row every 5 s → long gaps follow long gaps
+    const bursty = new AdaptiveDetector({ safetyMarginMs: 30 });
+    const lost = (k: number) => k % 50 === 25 || k % 50 === 27 || k % 50 === 29;
+    for (let k = 0; k <= 2026; k++) if (!lost(k)) bursty.heartbeat(k * 100);
+    expect(bursty.bursty()).toBe(true);
+    expect(bursty.boostMs()).toBeCloseTo(100, 6); // after the gap of 200 ms: gain 1 × (200 − 100)
+    expect(bursty.marginMs()).toBeCloseTo(30 + 2.5 * bursty.spreadMs() + 100, 6);
+    for (let k = 2027; k <= 2035; k++) bursty.heartbeat(k * 100);
+    expect(bursty.boostMs()).toBeLessThan(1); // halves per heartbeat
   });
 
-  it('its learned state does not depend on the margin: deadline(m) = deadline(0) + m', () => {
+  it('re-learns its spread after a regime change (the network becomes 5× slower)', () => {
+    const d = new AdaptiveDetector({ safetyMarginMs: 0 });
+    const random = new SeededRandom(7);
+    let lastMs = 0;
+    const send = (k: number, medianDelayMs: number) => {
+      lastMs = Math.max(lastMs, k * 100 + medianDelayMs * Math.exp(normal(random, 0, 0.4)));
+      d.heartbeat(lastMs);
+    };
+    for (let k = 0; k < 3000; k++) send(k, 10);
+    const fastSpreadMs = d.spreadMs();
+    for (let k = 3000; k < 3100; k++) send(k, 50);
+    expect(fastSpreadMs).toBeGreaterThan(0);
+    expect(d.spreadMs()).toBeGreaterThan(2.5 * fastSpreadMs); // within 100 heartbeats, not 1000
+  });
+
+  it('its learned state does not depend on the margin: deadline(m) = max(last, base + m), m of any sign', () => {
+    const farMs = 1e7;
     fc.assert(
-      fc.property(fc.array(fc.double({ min: 0, max: 500, noNaN: true }), { minLength: 1, maxLength: 300 }), fc.double({ min: 0, max: 1e4, noNaN: true }), (gaps, marginMs) => {
-        const a = new AdaptiveDetector({ safetyMarginMs: 0 });
-        const b = new AdaptiveDetector({ safetyMarginMs: marginMs });
-        let t = 0;
-        for (const g of gaps) {
-          t += g;
-          a.heartbeat(t);
-          b.heartbeat(t);
-          const da = Math.max(t, a.suspectAtMs() + marginMs);
-          expect(b.suspectAtMs()).toBeCloseTo(da, 6);
-        }
-      }),
+      fc.property(
+        fc.array(fc.double({ min: 0, max: 500, noNaN: true }), { minLength: 1, maxLength: 300 }),
+        fc.double({ min: -1e4, max: 1e4, noNaN: true }),
+        (gaps, marginMs) => {
+          const far = new AdaptiveDetector({ safetyMarginMs: farMs });
+          const b = new AdaptiveDetector({ safetyMarginMs: marginMs });
+          let t = 0;
+          for (const g of gaps) {
+            t += g;
+            far.heartbeat(t);
+            b.heartbeat(t);
+            const baseMs = far.suspectAtMs() - farMs;
+            expect(b.suspectAtMs()).toBeCloseTo(Math.max(t, baseMs + marginMs), 5);
+          }
+        },
+      ),
       { numRuns: 50 },
     );
   });

@@ -84,11 +84,16 @@ describe('Pareto fronts and dominance', () => {
   });
 
   it('solves the margin for a wanted mean detection time', () => {
-    // deadlines − crash at margin 0: −100, 50, 250 → mean max(0, b+m) = target
-    expect(solveMarginMs([-100, 50, 250], 100)).toBeCloseTo(0, 6); // (0 + 50 + 250)/3 = 100
+    const none = [-1e9, -1e9, -1e9]; // last arrivals far before the crashes: no clamping
+    // base − crash: −100, 50, 250 → mean max(0, b+m) = target
+    expect(solveMarginMs(none, [-100, 50, 250], 100)).toBeCloseTo(0, 6); // (0 + 50 + 250)/3 = 100
     // for m >= 100 all three count: (m − 100 + 50 + m + 250 + m)/3 = 200 → m = 400/3
-    expect(solveMarginMs([-100, 50, 250], 200)).toBeCloseTo(400 / 3, 6);
-    expect(solveMarginMs([50, 250], 100)).toBe(-1); // already 150 at margin 0
+    expect(solveMarginMs(none, [-100, 50, 250], 200)).toBeCloseTo(400 / 3, 6);
+    // a negative margin: only the third counts, (250 + m)/3 = 50 → m = −100 (50 − 100 < 0)
+    expect(solveMarginMs(none, [-100, 50, 250], 50)).toBeCloseTo(-100, 6);
+    // the clamp: a heartbeat still in flight at the crash (last − crash = 120) bounds T_D below
+    expect(solveMarginMs([120, -1e9], [0, 0], 50)).toBeNaN(); // T_D >= 120/2 for every margin
+    expect(solveMarginMs([120, -1e9], [0, 0], 100)).toBeCloseTo(80, 6); // (120 + 80)/2
   });
 });
 
