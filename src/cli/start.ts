@@ -27,6 +27,7 @@ const FLAG_HELP: Record<ConfigKey, string> = {
   'election-timeout': 'election timeout, ms, at least 5 × heartbeat interval (default 1000)',
   detector: 'leader failure detector: fixed | adaptive (default adaptive)',
   'snapshot-count': 'applied entries between snapshots (default 10000)',
+  'quota-backend-bytes': 'key-space size past which the NOSPACE alarm is raised and writes refused, as etcd (default 0 = 2 GiB)',
   'log-level': 'log level: fatal | error | warn | info | debug | trace | silent (default info)',
   'cert-file': 'TLS certificate for the etcd gRPC client listener (with https:// --listen-client-urls)',
   'key-file': 'TLS private key for --cert-file',

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { NodeId } from '../core/ids.js';
-import { clusterIdFor, memberIdFor } from './member-id.js';
+import { clusterIdFor, memberIdForPeer } from './member-id.js';
 
 /**
  * A node's configuration, validated in one place (`validateNodeConfig`). Keys use etcd's
@@ -30,6 +30,7 @@ export const CONFIG_KEYS = [
   'key-file',
   'trusted-ca-file',
   'client-cert-auth',
+  'quota-backend-bytes',
 ] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
@@ -38,7 +39,6 @@ const ETCD_KEYS_IGNORED: ReadonlySet<string> = new Set([
   'wal-dir',
   'max-snapshots',
   'max-wals',
-  'quota-backend-bytes',
   'max-txn-ops',
   'max-request-bytes',
   'listen-metrics-urls',
@@ -90,6 +90,10 @@ export const ConfigDefaults = {
   electionTimeoutMsMax: 50_000,
   detector: 'adaptive' as DetectorName,
   snapshotCount: 10_000,
+  /** etcd's default backend quota: 2 GiB. */
+  quotaBackendBytes: 2 * 1024 ** 3,
+  /** etcd's suggested maximum quota: 8 GiB. */
+  quotaBackendBytesMax: 8 * 1024 ** 3,
   logLevel: 'info' as LogLevel,
 } as const;
 
@@ -116,10 +120,12 @@ export interface NodeConfig {
   readonly electionTimeoutMs: number;
   readonly detector: DetectorName;
   readonly snapshotCount: number;
+  /** etcd's --quota-backend-bytes: past it NOSPACE is raised and writes refused (0 = default). */
+  readonly quotaBackendBytes: number;
   readonly logLevel: LogLevel;
-  /** This member's id (derived from name, first advertised peer URL and token). */
+  /** This member's id (derived from its first advertised peer URL and the token, as etcd). */
   readonly memberId: NodeId;
-  /** The cluster id (derived from the token and every member id). */
+  /** The cluster id (derived from the token). */
   readonly clusterId: number;
   /** Every member of the initial cluster, this one included, sorted by name. */
   readonly members: readonly MemberConfig[];
@@ -271,6 +277,8 @@ export function validateNodeConfig(raw: RawConfig): NodeConfig {
     fail('detector', `must be one of ${DETECTORS.join(', ')}, got "${detector}"`);
   }
   const snapshotCount = int('snapshot-count', ConfigDefaults.snapshotCount, 1, 1_000_000_000);
+  const quotaText = int('quota-backend-bytes', 0, 0, ConfigDefaults.quotaBackendBytesMax);
+  const quotaBackendBytes = quotaText === 0 ? ConfigDefaults.quotaBackendBytes : quotaText;
   const logLevel = str('log-level') ?? ConfigDefaults.logLevel;
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     fail('log-level', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
@@ -304,13 +312,13 @@ export function validateNodeConfig(raw: RawConfig): NodeConfig {
   const members: MemberConfig[] = pairs
     .map(([memberName, url]) => {
       const httpUrl = httpPairs.get(memberName) ?? (memberName === name ? listenHttpUrls[0] : undefined);
-      const id = memberIdFor(memberName, url, initialClusterToken);
+      const id = memberIdForPeer(url, initialClusterToken);
       return httpUrl === undefined ? { id, name: memberName, peerUrl: url } : { id, name: memberName, peerUrl: url, httpUrl };
     })
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const ids = new Set(members.map((m) => m.id));
-  if (ids.size !== members.length) fail('initial-cluster', 'gives two members the same id (same name, URL and token)');
-  const memberId = memberIdFor(name, mine![1], initialClusterToken);
+  if (ids.size !== members.length) fail('initial-cluster', 'gives two members the same peer URL (each member needs its own)');
+  const memberId = memberIdForPeer(mine![1], initialClusterToken);
 
   const clientTls = clientTlsConfig(raw.values['client-cert-auth'], str, fail, listenClientUrls);
 
@@ -329,12 +337,12 @@ export function validateNodeConfig(raw: RawConfig): NodeConfig {
     electionTimeoutMs,
     detector: detector as DetectorName,
     snapshotCount,
+    quotaBackendBytes,
     logLevel: logLevel as LogLevel,
     memberId,
-    clusterId: clusterIdFor(
-      initialClusterToken,
-      members.map((m) => m.id),
-    ),
+    // The token alone: a member added later (`member add`) lists other members than the
+    // bootstrap did, and must still join the same cluster.
+    clusterId: clusterIdFor(initialClusterToken, []),
     members,
     warnings: raw.warnings,
   };

@@ -45,3 +45,34 @@ export function decodeEnvelope(data: Uint8Array): { tag: RequestTag; command: Ui
     command: data.subarray(ENVELOPE_HEADER_BYTES),
   };
 }
+
+/**
+ * A control entry (membership records, auth, alarms): the same 15-byte header with format
+ * byte 2, then a JSON document. The distinct first byte keeps kv's `decodeCommand` from ever
+ * seeing one (`decodeEnvelope` refuses it).
+ */
+export const CONTROL_ENVELOPE_VERSION = 2;
+
+export function encodeControlEnvelope(tag: RequestTag, body: unknown): Uint8Array {
+  const out = encodeEnvelope(tag, new TextEncoder().encode(JSON.stringify(body)));
+  out[0] = CONTROL_ENVELOPE_VERSION;
+  return out;
+}
+
+/** Whether `data` is a control entry (then `decodeControlEnvelope` reads it). */
+export function isControlEnvelope(data: Uint8Array): boolean {
+  return data.length >= ENVELOPE_HEADER_BYTES && data[0] === CONTROL_ENVELOPE_VERSION;
+}
+
+/** Inverse of encodeControlEnvelope; CorruptError on a damaged entry. */
+export function decodeControlEnvelope(data: Uint8Array): { tag: RequestTag; body: unknown } {
+  if (!isControlEnvelope(data)) throw new CorruptError(`raft entry of ${data.length} bytes is not a nines control entry`);
+  const copy = Uint8Array.from(data);
+  copy[0] = ENVELOPE_VERSION;
+  const { tag, command } = decodeEnvelope(copy);
+  try {
+    return { tag, body: JSON.parse(new TextDecoder().decode(command)) as unknown };
+  } catch (err) {
+    throw new CorruptError('control entry body is not JSON', { cause: err });
+  }
+}

@@ -19,7 +19,21 @@ export function memberIdFor(name: string, peerUrl: string, token: string): NodeI
   return nodeId(hash48(['nines-member', name, peerUrl, token]));
 }
 
-/** The cluster id, from the token and the (sorted) member ids of the initial cluster. */
+/**
+ * A member's id from its advertised peer URL and the cluster token only (etcd derives ids
+ * from peer URLs and the cluster name, not the member name). `etcdctl member add` gives the
+ * cluster only the peer URL, so a member added at run time must get the same id from the
+ * URL that the new member computes from its own flags.
+ */
+export function memberIdForPeer(peerUrl: string, token: string): NodeId {
+  return nodeId(hash48(['nines-member', peerUrl, token]));
+}
+
+/**
+ * The cluster id, from the token and the (sorted) given member ids. nines servers pass no
+ * ids (the token alone names the cluster), so that a member joining later with another
+ * `--initial-cluster` computes the same id.
+ */
 export function clusterIdFor(token: string, memberIds: readonly NodeId[]): number {
   const sorted = [...memberIds].sort((a, b) => a - b).map(String);
   return hash48(['nines-cluster', token, ...sorted]);

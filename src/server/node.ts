@@ -1,13 +1,14 @@
 import { randomInt } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { assert, ErrorCodes, isNinesError, NinesError } from '../core/errors.js';
+import { assert, CorruptError, ErrorCodes, isNinesError, NinesError } from '../core/errors.js';
 import { type LogIndex, NO_NODE, type NodeId } from '../core/ids.js';
 import { SeededRandom } from '../core/random.js';
 import type { DetectorFactory } from '../detect/detector.js';
 import { createDetector } from '../detect/registry.js';
 import { NodeStallMonitor } from '../detect/stall-monitor-node.js';
 import { withStallAwareness } from '../detect/stall.js';
+import { type AuthCommand, AuthState } from '../api/etcd/auth/state.js';
 import { encodeCommand } from '../kv/codec.js';
 import type { KvCommand, KvResult } from '../kv/commands.js';
 import { KvStore } from '../kv/store.js';
@@ -26,15 +27,25 @@ import type {
   TxnRequest,
   TxnResponse,
 } from '../kv/types.js';
-import { decodeConfChange } from '../raft/confchange.js';
+import { type ConfChange, confChangeProblem, decodeConfChange } from '../raft/confchange.js';
 import type { Message } from '../raft/messages.js';
 import { RawNode, type Ready } from '../raft/rawnode.js';
 import type { ConfState, Entry } from '../raft/types.js';
 import type { DiskStorage } from '../storage/disk-storage.js';
-import type { NodeConfig } from './config.js';
-import { decodeEnvelope, encodeEnvelope } from './envelope.js';
+import type { MemberConfig, NodeConfig } from './config.js';
+import { decodeControlEnvelope, decodeEnvelope, encodeControlEnvelope, encodeEnvelope, isControlEnvelope } from './envelope.js';
 import { ServerLimits } from './limits.js';
-import { formatId } from './member-id.js';
+import { formatId, memberIdForPeer } from './member-id.js';
+import {
+  LEARNER_READY_FRACTION,
+  MEMBER_LEARNERS_MAX,
+  type MemberCommand,
+  MembershipError,
+  type MemberRecord,
+  MemberTable,
+  memberCommand,
+} from './membership.js';
+import { decodeNodeSnapshot, encodeNodeSnapshot } from './node-snapshot.js';
 import type { MetricsSnapshot } from './metrics.js';
 import { NodeMetrics } from './metrics.js';
 import { LeaderHistory } from './leader-history.js';
@@ -58,7 +69,28 @@ export interface PeerNetwork {
   send(messages: readonly Message[]): void;
   /** Stop: close listeners and connections. */
   stop(): Promise<void>;
+  /** Dial a member added to the cluster (or one whose peer URL changed). */
+  addPeer?(id: NodeId, url: string): void;
+  /** Stop dialling a removed member. */
+  removePeer?(id: NodeId): void;
 }
+
+/** A member as the membership API reports it (etcd's Member). */
+export interface MemberInfo extends MemberRecord {
+  readonly isLearner: boolean;
+}
+
+/** What a control entry did, for the member that proposed it. */
+/** etcd's alarm types. */
+export type NodeAlarmType = 'NOSPACE' | 'CORRUPT';
+export interface NodeAlarm {
+  readonly memberId: NodeId;
+  readonly alarm: NodeAlarmType;
+}
+/** Alarms the replicated list holds at most. */
+const ALARMS_MAX = 1_000;
+
+type ControlResult = { readonly ok: true } | { readonly ok: false; readonly error: unknown };
 
 export interface NodeOptions {
   readonly config: NodeConfig;
@@ -100,6 +132,20 @@ export class NinesNode implements NodeService {
   readonly #onFatal: (err: unknown) => void;
   readonly #startedMs = performance.now();
   #kv: KvStore;
+  /** Replicated member records (peer/client URLs, names), applied with the log. */
+  #members: MemberTable;
+  /** Replicated etcd auth state (users, roles, enabled), applied with the log. */
+  readonly #auth = new AuthState();
+  /** Replicated alarms (etcd's NOSPACE/CORRUPT), applied with the log. */
+  #alarms: NodeAlarm[] = [];
+  /**
+   * Estimated bytes of the key space, compared with --quota-backend-bytes: the serialized
+   * store at the last snapshot, compaction or restore, plus the bytes of every kv command
+   * applied since (history grows until compacted, as etcd's backend does until defragmented).
+   */
+  #usedBytes = 0;
+  readonly #controls: Waiters<number, ControlResult>;
+  #attributesProposedMs = Number.NEGATIVE_INFINITY;
   #network: PeerNetwork | undefined;
   #seq = 0;
   #applied = 0;
@@ -123,14 +169,27 @@ export class NinesNode implements NodeService {
   #halted = false;
   #fatal: unknown;
 
-  private constructor(options: NodeOptions, kv: KvStore, raft: RawNode, stalls: NodeStallMonitor) {
+  private constructor(
+    options: NodeOptions,
+    kv: KvStore,
+    members: MemberTable,
+    control: Record<string, unknown> | undefined,
+    kvBytes: number,
+    raft: RawNode,
+    stalls: NodeStallMonitor,
+  ) {
+    const auth = control?.auth;
     this.config = options.config;
     this.#storage = options.storage;
     this.#log = options.logger;
     this.#version = options.version;
     this.#onFatal = options.onFatal;
     this.#kv = kv;
+    this.#members = members;
     this.#raft = raft;
+    this.#auth.load(auth);
+    this.#alarms = alarmsFrom(control?.alarms);
+    this.#usedBytes = kvBytes;
     this.#stalls = stalls;
     this.#applied = raft.status().applied;
     this.#persistedTerm = options.storage.initialState().hardState.term;
@@ -142,8 +201,14 @@ export class NinesNode implements NodeService {
       timeoutMs: ServerLimits.requestTimeoutMs,
       what: 'proposals',
     });
+    this.#controls = new Waiters({
+      max: ServerLimits.pendingProposalsMax,
+      limitName: 'pendingProposalsMax',
+      timeoutMs: ServerLimits.requestTimeoutMs,
+      what: 'proposals',
+    });
     this.#reads = new ReadIndexQueue({ max: ServerLimits.pendingReadsMax, timeoutMs: ServerLimits.requestTimeoutMs, boot: this.#boot });
-    const peers = this.config.members.filter((m) => m.id !== this.config.memberId).map((m) => m.id);
+    const peers = this.#memberConfigs().filter((m) => m.id !== this.config.memberId).map((m) => m.id);
     this.#peerHealth = new PeerHealth(peers, peerDetectorFactory(this.config, stalls));
     this.#watches = new WatchRelay(() => this.#kv);
     this.metrics = new NodeMetrics(() => this.#metricsSnapshot(), { name: this.config.name, memberId: formatId(this.config.memberId) });
@@ -156,13 +221,24 @@ export class NinesNode implements NodeService {
   static open(options: NodeOptions): NinesNode {
     const { config, storage } = options;
     const snapshot = storage.snapshot();
-    const kv = snapshot.data.length > 0 ? KvStore.restore(snapshot.data) : new KvStore();
+    const parts = decodeNodeSnapshot(snapshot.data);
+    const kv = parts.kv.length > 0 ? KvStore.restore(parts.kv) : new KvStore();
+    const members = parts.control?.members === undefined ? MemberTable.seeded(config.members) : MemberTable.fromJSON(parts.control.members);
+    // A member joining a running cluster (`member add`, then --initial-cluster-state existing
+    // with an empty data dir) starts as a learner beside the other members of
+    // --initial-cluster as voters: it never campaigns before it learns the cluster. Replaying
+    // the leader's log (or installing its snapshot) then applies every conf change in order;
+    // the last change naming each member (its own addition included) decides its role.
+    const fresh = storage.lastIndex() === 0 && storage.initialState().hardState.term === 0;
+    const joining = fresh && config.initialClusterState === 'existing';
+    const voters = config.members.map((m) => m.id).filter((id) => !joining || id !== config.memberId);
     const stalls = new NodeStallMonitor().start();
     const detector: DetectorFactory | undefined =
       config.detector === 'fixed' ? undefined : () => withStallAwareness(createDetector(config.detector), stalls);
     const raft = new RawNode({
       id: config.memberId,
-      voters: config.members.map((m) => m.id),
+      voters,
+      ...(joining ? { learners: [config.memberId] } : {}),
       storage,
       applied: snapshot.metadata.index,
       random: new SeededRandom(randomInt(0, 2 ** 47)),
@@ -173,7 +249,7 @@ export class NinesNode implements NodeService {
       ...(detector === undefined ? {} : { detector }),
       logger: (event, fields) => options.logger.debug({ raft: event, ...fields }, `raft ${event}`),
     });
-    const node = new NinesNode(options, kv, raft, stalls);
+    const node = new NinesNode(options, kv, members, parts.control, parts.kv.length, raft, stalls);
     node.#log.info(
       {
         memberId: formatId(config.memberId),
@@ -208,9 +284,14 @@ export class NinesNode implements NodeService {
       }
       this.#schedule();
     }, tickMs);
-    this.#leaseTimer = setInterval(() => this.#expireLeases(), LEASE_SCAN_MS);
+    this.#leaseTimer = setInterval(() => {
+      this.#expireLeases();
+      this.#publishAttributes();
+    }, LEASE_SCAN_MS);
+    this.#syncPeers();
     // With a single voter there is nobody to wait for.
-    if (this.config.members.length === 1) this.#raft.campaign();
+    const cs = this.#raft.status().confState;
+    if (cs.voters.length === 1 && cs.voters[0] === this.config.memberId && cs.learners.length === 0) this.#raft.campaign();
     this.#schedule();
   }
 
@@ -221,7 +302,7 @@ export class NinesNode implements NodeService {
    * reach raft.
    */
   #pingPeers(): void {
-    const pings = this.config.members
+    const pings = this.#memberConfigs()
       .filter((m) => m.id !== this.config.memberId)
       .map((m) => ({ type: PING_TYPE, from: this.config.memberId, to: m.id, term: 0 }));
     this.#network?.send(pings as unknown as Message[]);
@@ -392,6 +473,7 @@ export class NinesNode implements NodeService {
       this.#reads.rejectAll(noLeader());
     }
     this.#lead = lead;
+    if (lead !== NO_NODE) this.#attributesProposedMs = Number.NEGATIVE_INFINITY;
     this.#role = role;
     if (role === 'leader' && !wasLeader) {
       // Clients could not keep leases alive during the election: extend them (etcd's Promote).
@@ -408,10 +490,15 @@ export class NinesNode implements NodeService {
     if (entry.index <= this.#applied) return;
     if (entry.type === 'confChange') {
       const cc = decodeConfChange(entry.data);
+      const before = this.#raft.status().confState;
       this.#confState = this.#raft.applyConfChange(cc);
       this.#kv.applyEntry(entry.index as LogIndex, new Uint8Array(0));
       this.#applied = entry.index;
-      this.#log.info({ change: cc }, 'membership changed');
+      this.#onConfChangeApplied(cc, before, this.#confState);
+      return;
+    }
+    if (isControlEnvelope(entry.data)) {
+      this.#applyControl(entry);
       return;
     }
     if (entry.data.length === 0) {
@@ -430,6 +517,8 @@ export class NinesNode implements NodeService {
     }
     const result = this.#kv.applyEntry(entry.index as LogIndex, command);
     this.#applied = entry.index;
+    if (result.type === 'compact') this.#usedBytes = this.#kv.serialize().length;
+    else if (result.type !== 'error') this.#usedBytes += command.length;
     if (mine !== undefined && this.#proposals.has(mine)) {
       this.#proposals.resolve(mine, result);
       if (result.type === 'error') this.metrics.proposalsFailed.inc({ reason: 'refused' });
@@ -441,7 +530,13 @@ export class NinesNode implements NodeService {
   }
 
   #installSnapshot(data: Uint8Array, index: number): void {
-    this.#kv = data.length > 0 ? KvStore.restore(data) : new KvStore();
+    const parts = decodeNodeSnapshot(data);
+    this.#kv = parts.kv.length > 0 ? KvStore.restore(parts.kv) : new KvStore();
+    if (parts.control?.members !== undefined) this.#members = MemberTable.fromJSON(parts.control.members);
+    this.#auth.load(parts.control?.auth);
+    this.#alarms = alarmsFrom(parts.control?.alarms);
+    this.#usedBytes = parts.kv.length;
+    this.#syncPeers();
     if (this.#role === 'leader') this.#kv.promote(Date.now(), this.config.electionTimeoutMs);
     this.#applied = index;
     this.#snapshotIndex = index;
@@ -454,7 +549,7 @@ export class NinesNode implements NodeService {
   async #takeSnapshot(): Promise<void> {
     const index = this.#applied as LogIndex;
     const t0 = performance.now();
-    const data = this.#kv.serialize();
+    const data = this.#snapshotBytes();
     await this.#storage.saveSnapshot({
       metadata: { index, term: this.#storage.term(index), confState: this.#raft.status().confState },
       data,
@@ -467,11 +562,347 @@ export class NinesNode implements NodeService {
     this.#log.info({ index, bytes: data.length, ms: Math.round(performance.now() - t0), compactedTo: compactTo }, 'snapshot taken');
   }
 
+  /** The raft snapshot data: kv store and control state (node-snapshot.ts). */
+  #snapshotBytes(): Uint8Array {
+    const kv = this.#kv.serialize();
+    this.#usedBytes = kv.length;
+    return encodeNodeSnapshot(kv, { members: this.#members.toJSON(), auth: this.#auth.toJSON(), alarms: this.#alarms });
+  }
+
+  // ---------------------------------------------------------------- membership (replicated)
+
+  #applyControl(entry: Entry): void {
+    let result: ControlResult = { ok: true };
+    let mine: number | undefined;
+    try {
+      const { tag, body } = decodeControlEnvelope(entry.data);
+      if (tag.memberId === this.config.memberId && tag.boot === this.#boot) mine = tag.seq;
+      const b = body as { kind?: unknown } | null;
+      if (b !== null && typeof b === 'object' && b.kind === 'member') {
+        const cmd = memberCommand(body);
+        this.#members.apply(cmd);
+        if (cmd.op !== 'attributes') this.#syncPeers();
+      } else if (b !== null && typeof b === 'object' && b.kind === 'alarm') {
+        this.#applyAlarm(body);
+      } else if (b !== null && typeof b === 'object' && b.kind === 'auth') {
+        // AuthState.apply checks before changing anything: a refused command changes nothing
+        // on every member alike, and its EtcdError goes back to the proposer.
+        try {
+          this.#auth.apply((body as { command: AuthCommand }).command);
+        } catch (err) {
+          result = { ok: false, error: err };
+        }
+      } else {
+        result = { ok: false, error: new NinesError(ErrorCodes.INVALID_ARGUMENT, `unknown control entry kind ${JSON.stringify(b?.kind)}`) };
+      }
+    } catch (err) {
+      this.#log.error({ err, index: entry.index }, 'skipped a malformed control entry');
+      result = { ok: false, error: isNinesError(err) ? err : new NinesError(ErrorCodes.INTERNAL, String(err)) };
+    }
+    // Control entries raise no kv revision; the store still learns the applied index.
+    this.#kv.applyEntry(entry.index as LogIndex, new Uint8Array(0));
+    this.#applied = entry.index;
+    if (mine !== undefined) this.#controls.resolve(mine, result);
+  }
+
+  #onConfChangeApplied(cc: ConfChange, before: ConfState, after: ConfState): void {
+    const changed = JSON.stringify(before) !== JSON.stringify(after);
+    if (cc.type === 'removeNode' && changed) this.#members.remove(cc.nodeId);
+    this.#syncPeers();
+    this.#log.info({ change: cc, voters: after.voters.map(formatId), learners: after.learners.map(formatId), changed }, 'membership changed');
+    if (cc.type === 'removeNode' && cc.nodeId === this.config.memberId && changed) {
+      this.#log.warn('this member was removed from the cluster: it no longer takes part (stop it and clear its data dir)');
+    }
+  }
+
+  /** Transport and peer health follow the applied configuration. */
+  #syncPeers(): void {
+    const cs = this.#raft.status().confState;
+    const ids = new Set([...cs.voters, ...cs.learners]);
+    for (const m of this.#memberConfigs()) {
+      if (m.id === this.config.memberId || m.peerUrl === '') continue;
+      this.#network?.addPeer?.(m.id, m.peerUrl);
+      this.#peerHealth.add(m.id);
+    }
+    for (const id of this.#peerHealth.ids()) {
+      if (ids.has(id)) continue;
+      this.#network?.removePeer?.(id);
+      this.#peerHealth.forget(id);
+    }
+  }
+
+  /** The current members (applied configuration) with their records, as MemberConfigs. */
+  #memberConfigs(): MemberConfig[] {
+    const cs = this.#raft.status().confState;
+    return this.#members.members(cs).map((r) => {
+      const fallback = this.config.members.find((m) => m.id === r.id);
+      const base = { id: r.id, name: r.name || fallback?.name || '', peerUrl: r.peerUrls[0] ?? fallback?.peerUrl ?? '' };
+      const httpUrl = r.httpUrl ?? fallback?.httpUrl;
+      return httpUrl === undefined ? base : { ...base, httpUrl };
+    });
+  }
+
+  /** Replicate `body` in a control entry; resolves once applied here. */
+  async #proposeControl(body: Record<string, unknown>): Promise<void> {
+    if (this.#stopping) throw new NinesError(ErrorCodes.STOPPED, 'the node is shutting down; try another member');
+    if (this.#fatal !== undefined) throw new NinesError(ErrorCodes.INTERNAL, 'the node failed; try another member');
+    this.#controls.checkRoom();
+    const seq = ++this.#seq;
+    const data = encodeControlEnvelope({ memberId: this.config.memberId, boot: this.#boot, seq }, body);
+    const result = this.#controls.wait(seq);
+    try {
+      this.#raft.propose(data);
+    } catch (err) {
+      this.#controls.reject(seq, isNinesError(err) && err.code === ErrorCodes.NOT_LEADER ? noLeader() : err);
+    }
+    this.#schedule();
+    const out = await result;
+    if (!out.ok) throw out.error;
+  }
+
+  /**
+   * Once it knows a leader, a member publishes its name and client URLs (as etcd does) when
+   * the replicated record lacks them; retried after the request timeout.
+   */
+  #publishAttributes(): void {
+    if (this.#lead === NO_NODE || this.#stopping || this.#fatal !== undefined) return;
+    const cs = this.#raft.status().confState;
+    if (!cs.voters.includes(this.config.memberId) && !cs.learners.includes(this.config.memberId)) return;
+    const r = this.#members.get(this.config.memberId);
+    const httpUrl = this.config.listenHttpUrls[0];
+    const same =
+      r !== undefined &&
+      r.name === this.config.name &&
+      r.httpUrl === httpUrl &&
+      JSON.stringify(r.clientUrls) === JSON.stringify(this.config.advertiseClientUrls);
+    if (same) return;
+    const nowMs = performance.now();
+    if (nowMs - this.#attributesProposedMs < ServerLimits.requestTimeoutMs) return;
+    this.#attributesProposedMs = nowMs;
+    const cmd: MemberCommand = {
+      op: 'attributes',
+      id: this.config.memberId,
+      name: this.config.name,
+      clientUrls: [...this.config.advertiseClientUrls],
+      ...(httpUrl === undefined ? {} : { httpUrl }),
+    };
+    this.#proposeControl({ kind: 'member', ...cmd }).catch((err: unknown) => {
+      this.#log.debug({ err }, 'publishing member attributes failed; will retry');
+    });
+  }
+
+  #applyAlarm(body: unknown): void {
+    const b = body as { op?: unknown; memberId?: unknown; alarm?: unknown };
+    const ok =
+      (b.op === 'activate' || b.op === 'deactivate') &&
+      typeof b.memberId === 'number' &&
+      Number.isSafeInteger(b.memberId) &&
+      (b.alarm === 'NOSPACE' || b.alarm === 'CORRUPT');
+    if (!ok) throw new CorruptError(`malformed alarm entry ${JSON.stringify(body)}`);
+    const alarm = { memberId: b.memberId as NodeId, alarm: b.alarm as NodeAlarmType };
+    const others = this.#alarms.filter((a) => !(a.memberId === alarm.memberId && a.alarm === alarm.alarm));
+    if (b.op === 'deactivate') this.#alarms = others;
+    else if (others.length < ALARMS_MAX) this.#alarms = [...others, alarm];
+    this.#log.warn({ op: b.op, memberId: formatId(alarm.memberId), alarm: alarm.alarm }, 'alarm changed');
+  }
+
+  /** The replicated alarms as applied here. */
+  alarmList(): NodeAlarm[] {
+    return [...this.#alarms];
+  }
+
+  /** Raise (through raft) an alarm for `memberId` (0 = this member); resolves with the list once applied here. */
+  async alarmActivate(memberId: number, alarm: NodeAlarmType): Promise<NodeAlarm[]> {
+    const id = memberId === 0 ? this.config.memberId : memberId;
+    await this.#proposeControl({ kind: 'alarm', op: 'activate', memberId: id, alarm });
+    return this.alarmList();
+  }
+
+  /** Clear (through raft) an alarm; resolves with the list once applied here. */
+  async alarmDeactivate(memberId: number, alarm: NodeAlarmType): Promise<NodeAlarm[]> {
+    await this.#proposeControl({ kind: 'alarm', op: 'deactivate', memberId, alarm });
+    return this.alarmList();
+  }
+
+  /** Whether writing `growBytes` more would pass --quota-backend-bytes. */
+  quotaExceeded(growBytes: number): boolean {
+    return this.#usedBytes + growBytes > this.config.quotaBackendBytes;
+  }
+
+  /** The auth state as applied on this member (read by the etcd API's guard). */
+  get authState(): AuthState {
+    return this.#auth;
+  }
+
+  /** Replicate an etcd auth command; resolves once applied here, rejects with its EtcdError. */
+  async proposeAuth(command: AuthCommand): Promise<void> {
+    await this.#proposeControl({ kind: 'auth', command });
+  }
+
+  /** The members of the applied configuration (etcd's MemberList), sorted by id. */
+  memberList(): MemberInfo[] {
+    return this.#members.members(this.#raft.status().confState).map((r) => {
+      const fallback = this.config.members.find((m) => m.id === r.id);
+      const peerUrls = r.peerUrls.length > 0 ? r.peerUrls : fallback === undefined ? [] : [fallback.peerUrl];
+      const self = r.id === this.config.memberId;
+      const clientUrls = self && r.clientUrls.length === 0 ? this.config.advertiseClientUrls : r.clientUrls;
+      const name = self && r.name === '' ? this.config.name : r.name;
+      return { ...r, name, peerUrls, clientUrls };
+    });
+  }
+
+  /**
+   * Propose `cc` and wait until the applied configuration satisfies `done` (at most the request
+   * timeout). A leader drops a forwarded change while one is pending or before the no-op of its
+   * term is applied (docs/decisions/0002-membership-changes.md), silently: so the change is
+   * proposed again every election timeout until it shows up.
+   */
+  async #changeConf(cc: ConfChange, what: string, done: (cs: ConfState) => boolean): Promise<void> {
+    const deadline = performance.now() + ServerLimits.requestTimeoutMs;
+    let lastError: unknown;
+    while (!done(this.#raft.status().confState)) {
+      if (this.#fatal !== undefined || this.#stopping) throw new NinesError(ErrorCodes.STOPPED, 'the node is shutting down; try another member');
+      if (performance.now() > deadline) {
+        throw new NinesError(ErrorCodes.TIMEOUT, `${what} was not applied in time (another change pending, or no leader); check the member list and retry`, {
+          cause: lastError,
+        });
+      }
+      try {
+        this.#proposeConf(cc);
+      } catch (err) {
+        // A refusal that is about the request itself (not a transient state) ends the wait.
+        if (isNinesError(err) && err.code === ErrorCodes.INVALID_ARGUMENT) throw err;
+        lastError = err;
+      }
+      const retryAt = Math.min(deadline, performance.now() + this.config.electionTimeoutMs);
+      while (!done(this.#raft.status().confState) && performance.now() < retryAt) await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  #proposeConf(cc: ConfChange): void {
+    const problem = confChangeProblem(this.#raft.status().confState, cc);
+    if (problem !== undefined) throw new NinesError(ErrorCodes.INVALID_ARGUMENT, `conf change refused: ${problem}`);
+    try {
+      this.#raft.proposeConfChange(cc);
+    } catch (err) {
+      throw isNinesError(err) && err.code === ErrorCodes.NOT_LEADER ? noLeader() : err;
+    }
+    this.#schedule();
+  }
+
+  /**
+   * Add a member at `peerUrls` (etcd's MemberAdd): its id derives from the first peer URL and
+   * the token (what the new member computes from its flags), its record is replicated first,
+   * then the conf change. MEMBER_EXISTS when a member already has one of the URLs;
+   * TOO_MANY_LEARNERS for a second learner (etcd allows one).
+   */
+  async memberAdd(peerUrls: readonly string[], isLearner: boolean): Promise<{ member: MemberInfo; members: MemberInfo[] }> {
+    const first = peerUrls[0];
+    if (first === undefined) throw new NinesError(ErrorCodes.INVALID_ARGUMENT, 'member add needs at least one peer URL');
+    const current = this.memberList();
+    const taken = new Set(current.flatMap((m) => m.peerUrls));
+    if (peerUrls.some((u) => taken.has(u))) throw new MembershipError('peerUrlExists', `a member already has peer URL ${peerUrls.find((u) => taken.has(u))}`);
+    const id = memberIdForPeer(first, this.config.initialClusterToken);
+    if (current.some((m) => m.id === id)) throw new MembershipError('peerUrlExists', `member ${formatId(id)} (peer URL ${first}) already exists`);
+    if (isLearner && this.#raft.status().confState.learners.length >= MEMBER_LEARNERS_MAX) {
+      throw new MembershipError('tooManyLearners', `the cluster already has ${MEMBER_LEARNERS_MAX} learner(s)`);
+    }
+    await this.#proposeControl({ kind: 'member', op: 'announce', id, peerUrls: [...peerUrls] });
+    await this.#changeConf({ type: isLearner ? 'addLearner' : 'addVoter', nodeId: id }, `adding member ${formatId(id)}`, (cs) =>
+      (isLearner ? cs.learners : cs.voters).includes(id),
+    );
+    const members = this.memberList();
+    const member = members.find((m) => m.id === id);
+    assert(member !== undefined, 'an added member is listed');
+    return { member, members };
+  }
+
+  /**
+   * Remove member `id` (etcd's MemberRemove). The leader removing itself hands leadership to
+   * another voter first. MEMBER_NOT_FOUND for a non-member; NOT_ENOUGH_STARTED when the
+   * voters left would not have a quorum of recently active members (leader's view).
+   */
+  async memberRemove(id: NodeId): Promise<MemberInfo[]> {
+    const cs = this.#raft.status().confState;
+    if (!cs.voters.includes(id) && !cs.learners.includes(id)) throw new MembershipError('memberNotFound', `member ${formatId(id)} is not in the cluster`);
+    const s = this.#raft.status();
+    if (cs.voters.includes(id) && s.role === 'leader' && s.progress !== undefined) {
+      const left = cs.voters.filter((v) => v !== id);
+      const active = left.filter((v) => v === this.config.memberId || s.progress?.[v]?.recentActive === true).length;
+      if (active < Math.floor(left.length / 2) + 1) {
+        throw new MembershipError('memberNotEnoughStarted', `only ${active} of the ${left.length} voters left are active`);
+      }
+    }
+    if (id === this.config.memberId && s.role === 'leader') {
+      const next = this.#bestFollower();
+      if (next !== undefined) {
+        this.#log.info({ to: this.#memberName(next) }, 'removing the leader: transferring leadership first');
+        await this.transferLeadership(next);
+        await this.#awaitLeader();
+      }
+    }
+    await this.#changeConf({ type: 'removeNode', nodeId: id }, `removing member ${formatId(id)}`, (c) => !c.voters.includes(id) && !c.learners.includes(id));
+    return this.memberList();
+  }
+
+  /** Replace the peer URLs of member `id` (etcd's MemberUpdate). */
+  async memberUpdate(id: NodeId, peerUrls: readonly string[]): Promise<MemberInfo[]> {
+    const current = this.memberList();
+    if (!current.some((m) => m.id === id)) throw new MembershipError('memberNotFound', `member ${formatId(id)} is not in the cluster`);
+    if (peerUrls.length === 0) throw new NinesError(ErrorCodes.INVALID_ARGUMENT, 'member update needs at least one peer URL');
+    const taken = new Set(current.filter((m) => m.id !== id).flatMap((m) => m.peerUrls));
+    const clash = peerUrls.find((u) => taken.has(u));
+    if (clash !== undefined) throw new MembershipError('peerUrlExists', `another member already has peer URL ${clash}`);
+    await this.#proposeControl({ kind: 'member', op: 'update', id, peerUrls: [...peerUrls] });
+    return this.memberList();
+  }
+
+  /**
+   * Promote learner `id` to voter (etcd's MemberPromote). On the leader the learner must be in
+   * sync: its match index at least 90% of the leader's (etcd's rule), else LEARNER_NOT_READY.
+   */
+  async memberPromote(id: NodeId): Promise<MemberInfo[]> {
+    const s = this.#raft.status();
+    const cs = s.confState;
+    if (cs.voters.includes(id)) throw new MembershipError('memberNotLearner', `member ${formatId(id)} is a voter, not a learner`);
+    if (!cs.learners.includes(id)) throw new MembershipError('memberNotFound', `member ${formatId(id)} is not in the cluster`);
+    if (s.role === 'leader' && s.progress !== undefined) {
+      const leaderMatch = s.progress[this.config.memberId]?.match ?? s.lastIndex;
+      const learnerMatch = s.progress[id]?.match ?? 0;
+      if (learnerMatch < leaderMatch * LEARNER_READY_FRACTION || learnerMatch === 0) {
+        throw new MembershipError('learnerNotReady', `learner ${formatId(id)} has ${learnerMatch} of the leader's ${leaderMatch} entries`);
+      }
+    }
+    await this.#changeConf({ type: 'promoteLearner', nodeId: id }, `promoting member ${formatId(id)}`, (c) => c.voters.includes(id));
+    return this.memberList();
+  }
+
+  #bestFollower(): NodeId | undefined {
+    const s = this.#raft.status();
+    let best: NodeId | undefined;
+    let bestMatch = -1;
+    for (const [idText, pr] of Object.entries(s.progress ?? {})) {
+      const id = Number(idText) as NodeId;
+      if (id === this.config.memberId || pr.isLearner) continue;
+      if (pr.match > bestMatch) {
+        best = id;
+        bestMatch = pr.match;
+      }
+    }
+    return best;
+  }
+
+  async #awaitLeader(): Promise<void> {
+    const deadline = performance.now() + this.config.electionTimeoutMs * 2;
+    while (this.#raft.status().lead === NO_NODE && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  }
+
   #fail(err: unknown): void {
     if (this.#fatal !== undefined) return;
     this.#fatal = err;
     this.#log.fatal({ err }, 'the node cannot go on (storage or raft failure); stopping');
     this.#proposals.rejectAll(new NinesError(ErrorCodes.INTERNAL, 'the node failed; try another member'));
+    this.#controls.rejectAll(new NinesError(ErrorCodes.INTERNAL, 'the node failed; try another member'));
     this.#reads.rejectAll(new NinesError(ErrorCodes.INTERNAL, 'the node failed; try another member'));
     this.#onFatal(err);
   }
@@ -620,7 +1051,7 @@ export class NinesNode implements NodeService {
 
   /** `transferLeadership` to a member given by name or hex id. */
   async moveLeader(to: string): Promise<void> {
-    const member = this.config.members.find((m) => m.name === to || formatId(m.id) === to);
+    const member = this.#memberConfigs().find((m) => m.name === to || formatId(m.id) === to);
     if (member === undefined) throw new NinesError(ErrorCodes.INVALID_ARGUMENT, `no member named "${to}" (give a member name or hex id)`);
     await this.transferLeadership(member.id);
   }
@@ -648,14 +1079,15 @@ export class NinesNode implements NodeService {
 
   #memberName(id: NodeId): string {
     if (id === NO_NODE) return '';
-    return this.config.members.find((m) => m.id === id)?.name ?? formatId(id);
+    return this.#memberConfigs().find((m) => m.id === id)?.name || formatId(id);
   }
 
   status(): NodeStatus {
     const s = this.#raft.status();
     const nowMs = performance.now();
-    const self = this.config.members.find((m) => m.id === this.config.memberId);
-    const peers = this.#peerHealth.statuses(this.config.members, this.config.memberId, nowMs);
+    const members = this.#memberConfigs();
+    const self = members.find((m) => m.id === this.config.memberId) ?? this.config.members.find((m) => m.id === this.config.memberId);
+    const peers = this.#peerHealth.statuses(members, this.config.memberId, nowMs);
     return {
       memberId: formatId(this.config.memberId),
       name: this.config.name,
@@ -711,7 +1143,7 @@ export class NinesNode implements NodeService {
       revision: this.#kv.revision,
       proposalsPending: this.#proposals.size,
       readsPending: this.#reads.size,
-      peers: this.config.members
+      peers: this.#memberConfigs()
         .filter((m) => m.id !== this.config.memberId)
         .map((m) => ({ name: m.name, suspicion: this.#peerHealth.suspicion(m.id, nowMs)?.suspicion ?? null })),
     };
@@ -756,6 +1188,7 @@ export class NinesNode implements NodeService {
     }
     const stopped = new NinesError(ErrorCodes.STOPPED, 'the node is shutting down; try another member');
     this.#proposals.rejectAll(stopped);
+    this.#controls.rejectAll(stopped);
     this.#reads.rejectAll(stopped);
     clearInterval(this.#tickTimer);
     clearInterval(this.#leaseTimer);
@@ -766,6 +1199,18 @@ export class NinesNode implements NodeService {
     this.metrics.stop();
     await this.#storage.close();
   }
+}
+
+function alarmsFrom(value: unknown): NodeAlarm[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new CorruptError('alarms in a snapshot are not a list');
+  return value.map((a: unknown) => {
+    const x = a as { memberId?: unknown; alarm?: unknown };
+    if (typeof x.memberId !== 'number' || (x.alarm !== 'NOSPACE' && x.alarm !== 'CORRUPT')) {
+      throw new CorruptError(`malformed alarm in a snapshot: ${JSON.stringify(a)}`);
+    }
+    return { memberId: x.memberId as NodeId, alarm: x.alarm };
+  });
 }
 
 function noLeader(): NinesError {

@@ -12,9 +12,27 @@ import type { PeerStatus } from './service.js';
 export class PeerHealth {
   readonly #detectors = new Map<NodeId, FailureDetector>();
   readonly #lastHeardMs = new Map<NodeId, number>();
+  readonly #factory: DetectorFactory;
 
   constructor(peers: readonly NodeId[], factory: DetectorFactory) {
+    this.#factory = factory;
     for (const id of peers) this.#detectors.set(id, factory());
+  }
+
+  /** Watch a member added to the cluster (no-op if already watched). */
+  add(id: NodeId): void {
+    if (!this.#detectors.has(id)) this.#detectors.set(id, this.#factory());
+  }
+
+  /** Stop watching a removed member. */
+  forget(id: NodeId): void {
+    this.#detectors.delete(id);
+    this.#lastHeardMs.delete(id);
+  }
+
+  /** The members watched. */
+  ids(): NodeId[] {
+    return [...this.#detectors.keys()];
   }
 
   heard(from: NodeId, nowMs: number): void {

@@ -52,5 +52,14 @@ export async function startPeerNetwork(config: NodeConfig, node: NinesNode, logg
       }
     },
     stop: () => transport.stop(),
+    addPeer: (id: NodeId, url: string) => {
+      if (id === config.memberId) return;
+      try {
+        transport.addPeer(id, url);
+      } catch (err) {
+        log.warn({ err, peer: formatId(id), url }, 'cannot dial an added member (bad peer URL?)');
+      }
+    },
+    removePeer: (id: NodeId) => transport.removePeer(id),
   };
 }

@@ -86,11 +86,9 @@ export async function runNode(config: NodeConfig, options: RunOptions = {}): Pro
   }
   const hasState = storage.lastIndex() > 0 || storage.initialState().hardState.term > 0;
   if (!hasState && config.initialClusterState === 'existing') {
-    await storage.close();
-    throw new InvalidArgumentError(
-      `--initial-cluster-state existing but data dir ${config.dataDir} holds no raft state: joining a running cluster ` +
-        'needs its members to add this one first (member add, a later release); to bootstrap, use --initial-cluster-state new',
-    );
+    // Joining a running cluster: a member must have added this one (`etcdctl member add`);
+    // the leader then sends its log or a snapshot (docs/operations.md).
+    logger.info({ memberId: formatId(config.memberId) }, 'empty data dir and --initial-cluster-state existing: joining the running cluster');
   }
   if (hasState && config.initialClusterState === 'new') {
     logger.info('data dir holds raft state: restarting from it (--initial-cluster is only used to bootstrap)');

@@ -23,6 +23,7 @@ describe('validateNodeConfig', () => {
     expect(c.electionTimeoutMs).toBe(1000);
     expect(c.detector).toBe('adaptive');
     expect(c.snapshotCount).toBe(10_000);
+    expect(c.quotaBackendBytes).toBe(2 * 1024 ** 3);
     expect(c.members).toHaveLength(1);
     expect(c.members[0]!.id).toBe(c.memberId);
   });
@@ -83,13 +84,16 @@ describe('validateNodeConfig', () => {
         'heartbeat-interval: 50',
         'election-timeout: 500',
         'quota-backend-bytes: 8589934592',
+        'max-wals: 5',
         '',
       ].join('\n'),
     );
     const raw = readConfigFile(file);
-    expect(raw.warnings.join()).toContain('quota-backend-bytes');
+    expect(raw.warnings.join()).toContain('max-wals');
+    expect(raw.warnings.join()).not.toContain('quota-backend-bytes');
     const c = validateNodeConfig(withFlags(raw, { 'election-timeout': '750' }));
     expect(c.name).toBe('infra1');
+    expect(c.quotaBackendBytes).toBe(8589934592);
     expect(c.dataDir).toBe('/tmp/infra1');
     expect(c.heartbeatIntervalMs).toBe(50);
     expect(c.electionTimeoutMs).toBe(750);
