@@ -32,3 +32,11 @@ export const ServerLimits = {
   /** Leases expired per leader proposal. */
   leasesExpiredPerProposalMax: 1_000,
 } as const;
+
+/**
+ * etcd's minimum lease TTL, in seconds: ceil(1.5 × election timeout), so a lease outlives a
+ * leader election (2 s with the default 1000 ms). Shorter grants are raised to it.
+ */
+export function minLeaseTtlSec(electionTimeoutMs: number): number {
+  return Math.ceil((1.5 * electionTimeoutMs) / 1000);
+}

@@ -34,7 +34,7 @@ import type { ConfState, Entry } from '../raft/types.js';
 import type { DiskStorage } from '../storage/disk-storage.js';
 import type { MemberConfig, NodeConfig } from './config.js';
 import { decodeControlEnvelope, decodeEnvelope, encodeControlEnvelope, encodeEnvelope, isControlEnvelope } from './envelope.js';
-import { ServerLimits } from './limits.js';
+import { minLeaseTtlSec, ServerLimits } from './limits.js';
 import { formatId, memberIdForPeer } from './member-id.js';
 import {
   LEARNER_READY_FRACTION,
@@ -983,7 +983,10 @@ export class NinesNode implements NodeService {
   }
 
   async leaseGrant(ttlSec: number, id: number): Promise<LeaseGrantResponse> {
-    const r = await this.#propose({ type: 'leaseGrant', id, ttlSec });
+    // Like etcd: a lease must outlive a leader election, so shorter TTLs are raised to
+    // ceil(1.5 × election timeout) (2 s with the default 1000 ms).
+    const ttlSecMin = minLeaseTtlSec(this.config.electionTimeoutMs);
+    const r = await this.#propose({ type: 'leaseGrant', id, ttlSec: Math.max(ttlSec, ttlSecMin) });
     assert(r.type === 'leaseGrant', 'leaseGrant answers leaseGrant');
     return r.response;
   }

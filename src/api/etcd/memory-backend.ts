@@ -19,6 +19,7 @@ import type {
   TxnRequest,
   TxnResponse,
 } from '../../kv/types.js';
+import { minLeaseTtlSec } from '../../server/limits.js';
 import type { HealthResult, NodeStatus, ReadOptions, WatchHandle, WatchRequest, WatchSink } from '../../server/service.js';
 import { AuthState } from './auth/state.js';
 import type { AlarmCapability, AlarmType, AuthCapability, EtcdAlarm, EtcdBackend, MaintenanceCapability, SnapshotStream } from './backend.js';
@@ -216,7 +217,8 @@ export class MemoryEtcdBackend implements EtcdBackend {
 
   async leaseGrant(ttlSec: number, id: number): Promise<LeaseGrantResponse> {
     this.#checkSpace(RECORD_OVERHEAD_BYTES);
-    const r = this.#apply({ type: 'leaseGrant', id, ttlSec });
+    // As a node with etcd's default 1000 ms election timeout: short TTLs are raised to 2 s.
+    const r = this.#apply({ type: 'leaseGrant', id, ttlSec: Math.max(ttlSec, minLeaseTtlSec(1000)) });
     assert(r.type === 'leaseGrant', 'leaseGrant result');
     this.#grow(RECORD_OVERHEAD_BYTES);
     return r.response;
