@@ -28,6 +28,11 @@ export function authHandlers(auth: AuthCapability | undefined, headers: HeaderSo
       return propose({ type: 'authEnable', secretHex: cap().state.secretHex || newSecretHex() });
     }),
     AuthDisable: unary<Record<string, never>, Res>('AuthDisable', guard, async () => propose({ type: 'authDisable' })),
+    // An admin method, as in etcd 3.5 (needAdminPermission): open while auth is off, root only while on.
+    AuthStatus: unary<Record<string, never>, Res>('AuthStatus', guard, async () => {
+      const state = cap().state;
+      return { header: h(), enabled: state.enabled, authRevision: String(state.revision) };
+    }),
     Authenticate: unary<{ name: string; password: string }, Res>('Authenticate', guard, async (r) => {
       const state = cap().state;
       if (!state.enabled) throw new EtcdError('authNotEnabled');

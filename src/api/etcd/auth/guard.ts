@@ -23,6 +23,7 @@ const ADMIN_METHODS = new Set([
   'MemberPromote',
   'AuthEnable',
   'AuthDisable',
+  'AuthStatus',
   'UserAdd',
   'UserList',
   'UserDelete',
