@@ -33,6 +33,10 @@ const FLAG_HELP: Record<ConfigKey, string> = {
   'key-file': 'TLS private key for --cert-file',
   'trusted-ca-file': 'CA bundle that signs client certificates (for --client-cert-auth)',
   'client-cert-auth': 'require client certificates signed by --trusted-ca-file (true | false, default false)',
+  'peer-cert-file': 'TLS certificate this member presents to peers, as listener and dialer (with https:// peer URLs)',
+  'peer-key-file': 'TLS private key for --peer-cert-file',
+  'peer-trusted-ca-file': 'CA bundle that signs peer certificates (for --peer-client-cert-auth; verifies dialed peers too)',
+  'peer-client-cert-auth': 'require peers to present certificates signed by --peer-trusted-ca-file (true | false, default false)',
 };
 
 function camel(key: string): string {
@@ -44,8 +48,9 @@ export function registerStart(program: Command): void {
     .command('start')
     .description('Run one nines member (etcd-style flags; see docs/operations.md). Stops cleanly on SIGTERM/SIGINT.')
     .option('--config <file>', 'YAML config file with the same keys as the flags (etcd config-file format); flags override it');
-  // --client-cert-auth is a switch in etcd; it also takes an explicit true/false.
-  for (const key of CONFIG_KEYS) cmd.option(key === 'client-cert-auth' ? `--${key} [value]` : `--${key} <value>`, FLAG_HELP[key]);
+  // --client-cert-auth and --peer-client-cert-auth are switches in etcd; they also take an explicit true/false.
+  const switches: ReadonlySet<ConfigKey> = new Set(['client-cert-auth', 'peer-client-cert-auth']);
+  for (const key of CONFIG_KEYS) cmd.option(switches.has(key) ? `--${key} [value]` : `--${key} <value>`, FLAG_HELP[key]);
   cmd.option('--slo <file>', 'SLO spec (YAML: nines format or OpenSLO v1, see docs/slo.md); default 99.9% availability and 99% < 100ms over 30d');
   cmd.option('--slo-persist-interval <duration>', 'how often the SLO history is saved to the data dir while requests come (and at shutdown)', '30s');
   cmd.action(

@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants as fsConstants, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { NodeId } from '../core/ids.js';
+import type { PeerTlsOptions } from '../transport/peer-tls.js';
 import { clusterIdFor, memberIdForPeer } from './member-id.js';
 
 /**
@@ -30,6 +31,10 @@ export const CONFIG_KEYS = [
   'key-file',
   'trusted-ca-file',
   'client-cert-auth',
+  'peer-cert-file',
+  'peer-key-file',
+  'peer-trusted-ca-file',
+  'peer-client-cert-auth',
   'quota-backend-bytes',
 ] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
@@ -133,7 +138,12 @@ export interface NodeConfig {
   readonly warnings: readonly string[];
   /** TLS for the etcd gRPC client listener (https:// client URLs), from etcd's flags. */
   readonly clientTls?: ClientTlsConfig;
+  /** Mutual TLS between members (https:// peer URLs), from etcd's --peer-* flags. */
+  readonly peerTls?: PeerTlsConfig;
 }
+
+/** etcd's peer TLS flags: --peer-cert-file, --peer-key-file, --peer-trusted-ca-file, --peer-client-cert-auth. */
+export type PeerTlsConfig = PeerTlsOptions;
 
 /** etcd's client TLS flags: --cert-file, --key-file, --trusted-ca-file, --client-cert-auth. */
 export interface ClientTlsConfig {
@@ -229,7 +239,8 @@ export function validateNodeConfig(raw: RawConfig): NodeConfig {
     const parts = Array.isArray(v) ? v.map(String) : String(v).split(',');
     const list = parts.map((p) => p.trim()).filter((p) => p !== '');
     if (list.length === 0) return fail(key, 'must list at least one URL');
-    const https = key === 'listen-client-urls' || key === 'advertise-client-urls';
+    const https =
+      key === 'listen-client-urls' || key === 'advertise-client-urls' || key === 'listen-peer-urls' || key === 'initial-advertise-peer-urls';
     return list.map((u) => normaliseUrl(u, (why) => fail(key, why), https));
   };
   const int = (key: ConfigKey, dflt: number, min: number, max: number): number => {
@@ -287,7 +298,7 @@ export function validateNodeConfig(raw: RawConfig): NodeConfig {
   // The member list: name=peerUrl pairs; this node must be in it with its advertised URL.
   const peerUrl = initialAdvertisePeerUrls[0]!;
   const clusterText = str('initial-cluster') ?? `${name}=${peerUrl}`;
-  const pairs = parsePairs(clusterText, (why) => fail('initial-cluster', why));
+  const pairs = parsePairs(clusterText, (why) => fail('initial-cluster', why), true);
   const httpPairs = new Map(parsePairs(str('initial-cluster-http') ?? '', (why) => fail('initial-cluster-http', why)));
   if (pairs.length === 0) fail('initial-cluster', 'must list at least this member as name=peer-url');
   const names = new Set<string>();
@@ -321,9 +332,15 @@ export function validateNodeConfig(raw: RawConfig): NodeConfig {
   const memberId = memberIdForPeer(mine![1], initialClusterToken);
 
   const clientTls = clientTlsConfig(raw.values['client-cert-auth'], str, fail, listenClientUrls);
+  const peerTls = peerTlsConfig(raw.values['peer-client-cert-auth'], str, fail, {
+    listen: listenPeerUrls,
+    advertise: initialAdvertisePeerUrls,
+    cluster: pairs.map(([, url]) => url),
+  });
 
   return {
     ...(clientTls === undefined ? {} : { clientTls }),
+    ...(peerTls === undefined ? {} : { peerTls }),
     name,
     dataDir,
     listenClientUrls,
@@ -357,7 +374,7 @@ export function normaliseUrl(text: string, fail: (why: string) => never, allowHt
     return fail(`has "${text}", which is not a URL (expected http://host:port)`);
   }
   if (url.protocol !== 'http:' && !(allowHttps && url.protocol === 'https:')) {
-    return fail(`has "${text}": only http:// URLs are supported here${allowHttps ? ' (or https:// with --cert-file/--key-file)' : ''}`);
+    return fail(`has "${text}": only http:// URLs are supported here${allowHttps ? ' (or https:// with the TLS flags: --cert-file/--key-file for client URLs, --peer-cert-file/--peer-key-file for peer URLs)' : ''}`);
   }
   if (url.port === '') return fail(`has "${text}": give an explicit port, e.g. http://127.0.0.1:2379`);
   if (url.pathname !== '/' || url.search !== '' || url.hash !== '') {
@@ -372,7 +389,7 @@ function defaultHttpUrl(clientUrl: string): string {
   return `http://${url.hostname}:${Number(url.port) + ConfigDefaults.httpPortOffset}`;
 }
 
-function parsePairs(text: string, fail: (why: string) => never): [string, string][] {
+function parsePairs(text: string, fail: (why: string) => never, allowHttps = false): [string, string][] {
   const out: [string, string][] = [];
   for (const part of text.split(',')) {
     const item = part.trim();
@@ -380,7 +397,7 @@ function parsePairs(text: string, fail: (why: string) => never): [string, string
     const eq = item.indexOf('=');
     if (eq <= 0) fail(`has "${item}"; expected name=http://host:port`);
     const memberName = item.slice(0, eq).trim();
-    const url = normaliseUrl(item.slice(eq + 1).trim(), (why) => fail(`entry "${memberName}" ${why}`));
+    const url = normaliseUrl(item.slice(eq + 1).trim(), (why) => fail(`entry "${memberName}" ${why}`), allowHttps);
     out.push([memberName, url]);
   }
   return out;
@@ -420,5 +437,61 @@ function clientTlsConfig(
   if (keyFile === undefined) return fail('key-file', 'is required with --cert-file');
   if (https.length === 0) fail('listen-client-urls', 'must use https:// URLs when --cert-file/--key-file are given');
   if (clientCertAuth && trustedCaFile === undefined) fail('client-cert-auth', 'needs --trusted-ca-file (the CA that signs client certificates)');
+  return { certFile, keyFile, clientCertAuth, ...(trustedCaFile === undefined ? {} : { trustedCaFile }) };
+}
+
+/**
+ * etcd's peer TLS flags, checked against the peer URLs' schemes: https:// peer URLs need
+ * --peer-cert-file and --peer-key-file (and vice versa), every member's peer URL uses the same
+ * scheme, and the named files are readable.
+ */
+function peerTlsConfig(
+  clientCertAuthValue: unknown,
+  str: (key: ConfigKey) => string | undefined,
+  fail: (key: ConfigKey, why: string) => never,
+  urls: { listen: readonly string[]; advertise: readonly string[]; cluster: readonly string[] },
+): PeerTlsConfig | undefined {
+  const certFile = str('peer-cert-file');
+  const keyFile = str('peer-key-file');
+  const trustedCaFile = str('peer-trusted-ca-file');
+  const authText = String(clientCertAuthValue ?? 'false').trim().toLowerCase();
+  if (authText !== 'true' && authText !== 'false') fail('peer-client-cert-auth', `must be true or false, got "${authText}"`);
+  const clientCertAuth = authText === 'true';
+  const lists: Array<[ConfigKey, readonly string[]]> = [
+    ['listen-peer-urls', urls.listen],
+    ['initial-advertise-peer-urls', urls.advertise],
+    ['initial-cluster', urls.cluster],
+  ];
+  if (certFile === undefined && keyFile === undefined) {
+    for (const [key, list] of lists) {
+      const https = list.find((u) => u.startsWith('https:'));
+      if (https !== undefined) fail(key, `has ${https}: only http:// peer URLs work without peer TLS; https:// needs --peer-cert-file and --peer-key-file`);
+    }
+    if (trustedCaFile !== undefined) fail('peer-trusted-ca-file', 'needs --peer-cert-file and --peer-key-file');
+    if (clientCertAuth) fail('peer-client-cert-auth', 'needs --peer-cert-file and --peer-key-file');
+    return undefined;
+  }
+  if (certFile === undefined) return fail('peer-cert-file', 'is required with --peer-key-file');
+  if (keyFile === undefined) return fail('peer-key-file', 'is required with --peer-cert-file');
+  for (const [key, list] of lists) {
+    const plain = list.find((u) => !u.startsWith('https:'));
+    if (plain !== undefined) fail(key, `has ${plain}: with --peer-cert-file/--peer-key-file every peer URL must be https://`);
+  }
+  if (clientCertAuth && trustedCaFile === undefined) {
+    fail('peer-client-cert-auth', 'needs --peer-trusted-ca-file (the CA that signs peer certificates)');
+  }
+  const readable: Array<[ConfigKey, string | undefined]> = [
+    ['peer-cert-file', certFile],
+    ['peer-key-file', keyFile],
+    ['peer-trusted-ca-file', trustedCaFile],
+  ];
+  for (const [key, path] of readable) {
+    if (path === undefined) continue;
+    try {
+      accessSync(path, fsConstants.R_OK);
+    } catch (err) {
+      fail(key, `${path}: cannot read the file (${(err as Error).message})`);
+    }
+  }
   return { certFile, keyFile, clientCertAuth, ...(trustedCaFile === undefined ? {} : { trustedCaFile }) };
 }

@@ -25,6 +25,7 @@ export async function startPeerNetwork(config: NodeConfig, node: NinesNode, logg
     host,
     port,
     logger: log,
+    ...(config.peerTls === undefined ? {} : { tls: config.peerTls }),
     reportUnreachable: (peer: NodeId) => {
       node.reportUnreachable(peer);
       if (snapshotsInFlight.delete(peer)) node.reportSnapshot(peer, false);

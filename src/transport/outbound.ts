@@ -1,10 +1,12 @@
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { assert } from '../core/errors.js';
 import type { NodeId } from '../core/ids.js';
 import { backoffDelayMs } from './backoff.js';
 import { type Envelope, toEnvelope } from './envelope.js';
 import { FrameDecoder, frameOf, packFrame, packr } from './frame.js';
 import type { TransportLimitValues } from './limits.js';
+import { type PeerTlsMaterial, peerServerIdentity } from './peer-tls.js';
 import type { Lane, TransportLogger } from './transport.js';
 
 export interface OutboundContext {
@@ -19,6 +21,8 @@ export interface OutboundContext {
   readonly random: () => number;
   /** Called when messages to the peer could not be delivered. */
   readonly unreachable: () => void;
+  /** Dial with TLS, presenting this certificate and verifying the peer's (absent: plain TCP). */
+  readonly tls?: PeerTlsMaterial;
 }
 
 type State = 'idle' | 'dialing' | 'ready' | 'backoff' | 'closed';
@@ -84,12 +88,23 @@ export class OutboundLane {
     assert(this.#state === 'idle' || this.#state === 'backoff', `dial from state ${this.#state}`);
     const { host, port, limits } = this.#ctx;
     this.#state = 'dialing';
-    const socket = connect({ host, port });
+    const tls = this.#ctx.tls;
+    const socket =
+      tls === undefined
+        ? connect({ host, port })
+        : connectTls({
+            host,
+            port,
+            cert: tls.cert,
+            key: tls.key,
+            ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+            checkServerIdentity: (_servername, cert) => peerServerIdentity(host, cert),
+          });
     this.#socket = socket;
     socket.setNoDelay(true);
     const decoder = new FrameDecoder(limits.frameBytesMax);
     const handshakeTimer = setTimeout(() => this.#fail(socket, 'handshake timed out'), limits.handshakeTimeoutMs);
-    socket.on('connect', () => {
+    socket.on(tls === undefined ? 'connect' : 'secureConnect', () => {
       socket.write(
         packFrame(
           { k: 'hello', version: limits.protocolVersion, clusterId: this.#ctx.clusterId, from: this.#ctx.self, to: this.#ctx.peer, lane: this.#ctx.lane },

@@ -1,10 +1,12 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { NodeId } from '../core/ids.js';
 import { packr } from './frame.js';
 import { serveInbound } from './inbound.js';
 import { TransportLimits, type TransportLimitValues } from './limits.js';
 import { OutboundLane } from './outbound.js';
+import { loadPeerTls, type PeerTlsMaterial, type PeerTlsOptions } from './peer-tls.js';
 import { parsePeerUrl } from './peer-url.js';
 import {
   type MessageHandler,
@@ -29,6 +31,13 @@ export interface PeerTransportOptions {
   readonly random?: () => number;
   readonly limits?: Partial<TransportLimitValues>;
   readonly reportUnreachable?: UnreachableHandler;
+  /**
+   * Peer TLS (etcd's --peer-* flags): listen with TLS (requiring a verified certificate from
+   * dialers when `clientCertAuth`) and dial every peer with TLS, presenting the same certificate
+   * and verifying the peer's against `trustedCaFile` and its host (IP SAN for IP peer URLs).
+   * The files are read by the constructor; errors name the flag. Absent: plain TCP.
+   */
+  readonly tls?: PeerTlsOptions;
 }
 
 interface Peer {
@@ -53,6 +62,7 @@ export class PeerTransport implements Transport {
   readonly #random: () => number;
   readonly #peers = new Map<NodeId, Peer>();
   readonly #inbound = new Set<Socket>();
+  readonly #tls: PeerTlsMaterial | undefined;
   #server: Server | undefined;
   #boundPort = 0;
   #handler: MessageHandler = () => undefined;
@@ -72,6 +82,12 @@ export class PeerTransport implements Transport {
     this.#logger = options.logger ?? silentLogger;
     this.#random = options.random ?? Math.random;
     this.#unreachable = options.reportUnreachable ?? (() => undefined);
+    this.#tls = options.tls === undefined ? undefined : loadPeerTls(options.tls);
+  }
+
+  /** Whether this transport speaks TLS (listener and dialer). */
+  get secure(): boolean {
+    return this.#tls !== undefined;
   }
 
   /** The bound port (valid after `start()`). */
@@ -81,7 +97,7 @@ export class PeerTransport implements Transport {
 
   async start(): Promise<void> {
     if (this.#server !== undefined) return;
-    const server = createServer((socket) => this.#accept(socket));
+    const server = this.#tls === undefined ? createServer((socket) => this.#accept(socket)) : this.#createTlsServer(this.#tls);
     server.maxConnections = this.limits.inboundConnectionsMax;
     this.#server = server;
     await new Promise<void>((resolve, reject) => {
@@ -128,6 +144,7 @@ export class PeerTransport implements Transport {
         logger: this.#logger,
         random: this.#random,
         unreachable: () => this.#unreachable(id),
+        ...(this.#tls === undefined ? {} : { tls: this.#tls }),
       });
     this.#peers.set(id, { id, url, ctrl: lane('ctrl'), bulk: lane('bulk') });
   }
@@ -172,6 +189,40 @@ export class PeerTransport implements Transport {
       reconnects: Math.max(0, p.ctrl.connections - 1) + Math.max(0, p.bulk.connections - 1),
       lastError: p.ctrl.lastError ?? p.bulk.lastError,
     }));
+  }
+
+  /**
+   * A TLS listener: connections are served once the TLS handshake succeeds; a failed handshake
+   * (no or an untrusted certificate, a plain-TCP dialer) is logged with its reason and closed.
+   * Raw sockets are tracked from accept so `stop()` also ends handshakes in progress.
+   */
+  #createTlsServer(material: PeerTlsMaterial): Server {
+    const server = createTlsServer(
+      {
+        cert: material.cert,
+        key: material.key,
+        ...(material.ca === undefined ? {} : { ca: material.ca }),
+        requestCert: material.clientCertAuth,
+        rejectUnauthorized: material.clientCertAuth,
+        handshakeTimeout: this.limits.handshakeTimeoutMs,
+      },
+      (socket) => this.#accept(socket),
+    );
+    server.on('connection', (raw: Socket) => {
+      if (this.#stopped) {
+        raw.destroy();
+        return;
+      }
+      this.#inbound.add(raw);
+      raw.on('close', () => this.#inbound.delete(raw));
+    });
+    server.on('tlsClientError', (err, socket) => {
+      this.#logger.warn(
+        { remote: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`, reason: err.message },
+        'refused peer TLS connection',
+      );
+    });
+    return server;
   }
 
   #accept(socket: Socket): void {
