@@ -9,7 +9,7 @@ export interface StallInterval {
 }
 
 /**
- * Where the host's own stalls come from. In a running node: stall-monitor-node.ts (event-loop
+ * Where the host's own stalls come from. In a running node: src/server/stall-monitor.ts (event-loop
  * delay). In replays and tests: `IntervalStallSource` over known intervals.
  */
 export interface StallSource {

@@ -6,7 +6,7 @@ import { type LogIndex, NO_NODE, type NodeId } from '../core/ids.js';
 import { SeededRandom } from '../core/random.js';
 import type { DetectorFactory } from '../detect/detector.js';
 import { createDetector } from '../detect/registry.js';
-import { NodeStallMonitor } from '../detect/stall-monitor-node.js';
+import { NodeStallMonitor } from './stall-monitor.js';
 import { withStallAwareness } from '../detect/stall.js';
 import { type AuthCommand, AuthState } from '../api/etcd/auth/state.js';
 import { encodeCommand } from '../kv/codec.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createDetector, detectorNames } from '../../src/detect/registry.js';
 import { replayTrace } from '../../src/detect/qos.js';
 import { IntervalStallSource, stalledMsBetween, withStallAwareness } from '../../src/detect/stall.js';
-import { NodeStallMonitor } from '../../src/detect/stall-monitor-node.js';
+import { NodeStallMonitor } from '../../src/server/stall-monitor.js';
 import type { Trace } from '../../src/detect/trace.js';
 import { generateTrace } from '../../src/detect/traces.js';
 

@@ -10,7 +10,7 @@
  */
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { InvalidArgumentError } from '../core/errors.js';
-import type { StallInterval, StallSource } from './stall.js';
+import type { StallInterval, StallSource } from '../detect/stall.js';
 
 /** Stall intervals remembered (oldest dropped first). */
 const STALL_INTERVALS_MAX = 1024;
