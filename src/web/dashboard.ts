@@ -3,12 +3,18 @@
  * node. It polls `/v1/status` of the node that served it, learns the other members' HTTP
  * URLs from its `peers`, and polls each of them too (they answer with
  * `Access-Control-Allow-Origin: *`). It shows roles, terms, leader, commit/applied index,
- * each member's suspicion of each peer, and recent leader changes.
+ * each member's suspicion of each peer, recent leader changes, and an "Availability" panel
+ * from every member's `GET /v1/slo` (per member and summed for the cluster; see
+ * slo-panel.ts, whose helpers are serialised into the page). A member that does not answer
+ * `/v1/slo` shows why in its row; the rest of the page is unaffected.
  */
+import { SLO_PANEL_SCRIPT } from './slo-panel.js';
+
 export const DASHBOARD_POLL_MS = 1000;
 
 export function dashboardHtml(): string {
-  return PAGE.replace('__POLL_MS__', String(DASHBOARD_POLL_MS));
+  // Replacer functions: the inserted code must not be read as `$&`-style patterns.
+  return PAGE.replace('__POLL_MS__', () => String(DASHBOARD_POLL_MS)).replace('__SLO_PANEL_SCRIPT__', () => SLO_PANEL_SCRIPT);
 }
 
 const PAGE = `<!doctype html>
@@ -32,6 +38,7 @@ const PAGE = `<!doctype html>
   th, td { text-align:left; padding:6px 10px; border-bottom:1px solid var(--line); white-space:nowrap; }
   th { color:var(--dim); font-weight:500; font-size:12px; }
   td.num { font-variant-numeric: tabular-nums; text-align:right; }
+  th.num { text-align:right; }
   .role { display:inline-block; padding:1px 8px; border-radius:10px; font-size:12px; border:1px solid var(--line); }
   .role.leader { color:#1a1400; background:var(--leader); border-color:var(--leader); }
   .role.follower { color:var(--ok); }
@@ -43,6 +50,12 @@ const PAGE = `<!doctype html>
   .muted { color:var(--dim); }
   ul.changes { list-style:none; margin:0; padding:0; max-height:260px; overflow:auto; }
   ul.changes li { padding:4px 0; border-bottom:1px solid var(--line); }
+  tr.cluster td { background:#1b232c; }
+  .budget { display:inline-block; width:110px; height:10px; background:var(--line); border-radius:5px; overflow:hidden; vertical-align:middle; }
+  .budget .bar { display:block; height:100%; }
+  .bar.ok { background:var(--ok); } .bar.warn { background:var(--warn); } .bar.bad { background:var(--bad); }
+  .alert { display:inline-block; padding:1px 8px; border-radius:10px; font-size:12px; font-weight:600; }
+  .alert.page { background:var(--bad); color:#1a0604; } .alert.ticket { background:var(--warn); color:#1a1004; }
   code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size:12px; }
 </style>
 </head>
@@ -58,6 +71,13 @@ const PAGE = `<!doctype html>
     <table><thead id="suspicion-head"></thead><tbody id="suspicion"></tbody></table>
     <p class="muted">0 = trusted; accrual detectors show φ, boolean ones ∞ when suspecting. Colour: green trusted, yellow rising, red suspected.</p>
   </section>
+  <section id="availability"><h2>Availability</h2>
+    <table><thead><tr><th>member</th><th>objective</th><th class="num">SLI</th><th class="num">target</th><th>error budget left</th>
+      <th class="num">burn 5m</th><th class="num">burn 1h</th><th class="num">burn 6h</th><th class="num">burn 3d</th><th>firing alerts</th></tr></thead>
+      <tbody id="slo"><tr><td colspan="10" class="muted">waiting for /v1/slo…</td></tr></tbody></table>
+    <p class="muted">Over each member's SLO period; cluster = members' counts summed. Burn rate 1 spends the budget exactly over the period;
+      colour: green ≤ 1, yellow ≤ 2, orange ≤ 10, red above. Alerts: <span class="alert page">page</span> <span class="alert ticket">ticket</span> (long/short window).</p>
+  </section>
   <section><h2>Recent leader changes</h2><ul class="changes" id="changes"></ul></section>
 </main>
 <script>
@@ -65,6 +85,8 @@ const PAGE = `<!doctype html>
 const POLL_MS = __POLL_MS__;
 const known = new Map();   // httpUrl -> last status or null
 known.set(location.origin, null);
+const sloKnown = new Map(); // httpUrl -> { doc } or { error }
+__SLO_PANEL_SCRIPT__
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({"&":"&amp;","<":"&lt;",">":"&gt;",'"':"&quot;","'":"&#39;"}[c]));
 const fmt = (x) => x === null || x === undefined ? "never heard" : (typeof x === "number" ? (x > 1e300 ? "∞" : (Number.isInteger(x) ? String(x) : x.toFixed(2))) : String(x));
 function level(p) {
@@ -80,10 +102,20 @@ async function fetchStatus(url) {
     return await res.json();
   } catch { return null; }
 }
+async function fetchSlo(url) {
+  try {
+    const res = await fetch(url + "/v1/slo", { cache: "no-store", signal: AbortSignal.timeout(POLL_MS * 2) });
+    if (res.status === 404) return { error: "no SLOs served (GET /v1/slo: 404)" };
+    if (!res.ok) return { error: "GET /v1/slo: HTTP " + res.status };
+    const doc = await res.json();
+    if (!doc || doc.format !== "nines-slo-status" || !doc.spec || !doc.snapshot) return { error: "GET /v1/slo: not a nines SLO document" };
+    return { doc };
+  } catch { return { error: "unreachable" }; }
+}
 async function poll() {
   const urls = [...known.keys()];
-  const results = await Promise.all(urls.map(fetchStatus));
-  urls.forEach((u, i) => known.set(u, results[i]));
+  const [results, slos] = await Promise.all([Promise.all(urls.map(fetchStatus)), Promise.all(urls.map(fetchSlo))]);
+  urls.forEach((u, i) => { known.set(u, results[i]); sloKnown.set(u, slos[i]); });
   for (const s of results) {
     if (!s) continue;
     for (const p of s.peers) if (p.httpUrl && !known.has(p.httpUrl)) known.set(p.httpUrl, null);
@@ -114,6 +146,24 @@ function render() {
   document.getElementById("changes").innerHTML = [...changes.values()].sort((a, b) => b.at.localeCompare(a.at)).slice(0, 30)
     .map((c) => "<li><code>" + esc(new Date(c.at).toLocaleTimeString()) + "</code> term " + c.term + " → " + (c.leaderName ? "<b>" + esc(c.leaderName) + "</b>" : "<span class='down'>no leader</span>") + "</li>").join("")
     || "<li class='muted'>none seen yet</li>";
+  renderSlo(rows);
+}
+function renderSlo(rows) {
+  const sum = (docs) => { try { return sloSummarise(docs, SLO_PANEL_WINDOWS_MS); } catch { return null; } };
+  const members = rows.map(({ url, s }) => {
+    const r = sloKnown.get(url);
+    const label = s?.name ?? r?.doc?.member ?? url;
+    if (!r) return { label, isCluster: false, sum: null, error: "waiting…" };
+    if (!r.doc) return { label, isCluster: false, sum: null, error: r.error };
+    const one = sum([r.doc]);
+    return { label, isCluster: false, sum: one, error: one ? "" : "GET /v1/slo: malformed document", doc: one ? r.doc : null };
+  });
+  const docs = members.map((m) => m.doc).filter(Boolean);
+  const answering = docs.length + "/" + members.length + " members";
+  const cluster = docs.length
+    ? { label: "cluster (" + answering + ")", isCluster: true, sum: sum(docs), error: "GET /v1/slo: malformed document" }
+    : { label: "cluster", isCluster: true, sum: null, error: "no member answered GET /v1/slo" };
+  document.getElementById("slo").innerHTML = sloPanelRows([cluster, ...members], SLO_PANEL_WINDOWS_MS);
 }
 poll();
 setInterval(poll, POLL_MS);
