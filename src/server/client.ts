@@ -61,9 +61,14 @@ export class NinesHttpClient {
       const cause = (err as { cause?: { code?: string } }).cause;
       const timedOut = (err as Error).name === 'TimeoutError';
       const refused = cause?.code === 'ECONNREFUSED';
+      const why = timedOut
+        ? `no answer within ${timeoutMs} ms`
+        : refused
+          ? 'connection refused (is the member running? `nines up` starts a local cluster)'
+          : (cause?.code ?? (err as { cause?: Error }).cause?.message ?? (err as Error).message);
       throw new ClientError(
-        timedOut ? ErrorCodes.TIMEOUT : refused ? ErrorCodes.UNAVAILABLE : ErrorCodes.UNAVAILABLE,
-        `${endpoint}: ${timedOut ? `no answer within ${timeoutMs} ms` : (cause?.code ?? (err as Error).message)}`,
+        timedOut ? ErrorCodes.TIMEOUT : ErrorCodes.UNAVAILABLE,
+        `${endpoint}: ${why}`,
         0,
         endpoint,
       );
