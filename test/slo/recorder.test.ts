@@ -139,7 +139,10 @@ describe('SliRecorder budget maths', () => {
           const r = new SliRecorder(spec);
           const sorted = [...records].sort((a, b) => a.atMs - b.atMs);
           for (const rec of sorted) r.record({ method: 'm', ...rec, atMs: T0 + rec.atMs });
-          const now = T0 + nowOffsetMs;
+          // Snapshots are taken at or after the latest record (time does not run backwards):
+          // history older than the period behind the latest record is already gone.
+          const latestMs = sorted.length === 0 ? 0 : sorted[sorted.length - 1]!.atMs;
+          const now = T0 + Math.max(nowOffsetMs, latestMs);
           const w = r.bucketWidthMs;
           const s = r.snapshot(now);
           for (const windowMs of [...BURN_RATE_WINDOWS_MS, spec.periodMs]) {
