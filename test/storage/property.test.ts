@@ -64,7 +64,8 @@ describe('DiskStorage against an in-memory model', () => {
           for (const op of ops) {
             switch (op.kind) {
               case 'append': {
-                const start = Math.max(model.firstIndex() - 2, model.lastIndex() + 1 - op.back, 1);
+                // Raft never replaces committed entries: a conflicting append starts after commit.
+                const start = Math.max(model.firstIndex() - 2, model.lastIndex() + 1 - op.back, model.hardState.commit + 1, 1);
                 currentTerm += op.termStep;
                 const entries = Array.from({ length: op.count }, (_, k) => ({
                   index: (start + k) as LogIndex,
