@@ -1,39 +1,18 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Command } from 'commander';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { registerProbe } from '../../src/cli/probe.js';
 import { registerSlo } from '../../src/cli/slo.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { NodeSlo } from '../../src/slo/node-slo.js';
 import { defaultSloSpec } from '../../src/slo/spec.js';
+import { runCli } from './run-cli.js';
 
 const T0 = 20_000 * 86_400_000;
 
-/** Run `nines <args>`; return stdout, stderr and the exit code. */
-async function run(...args: string[]): Promise<{ out: string; err: string; code: number }> {
-  const program = new Command('nines').exitOverride();
-  registerSlo(program);
-  registerProbe(program);
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += String(chunk);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    err += String(chunk);
-    return true;
-  });
-  try {
-    await program.parseAsync(['node', 'nines', ...args]);
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = undefined;
-  return { out, err, code };
+/** Run `nines <args>` with the slo and probe commands; return stdout, stderr and the exit code. */
+function run(...args: string[]): Promise<{ out: string; err: string; code: number }> {
+  return runCli([registerSlo, registerProbe], args);
 }
 
 const servers: Server[] = [];

@@ -1,34 +1,15 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { downtimeText, planJson, planText, registerPlan } from '../../src/cli/plan.js';
 import { alertsJson, alertsText, registerSlo } from '../../src/cli/slo.js';
+import { runCli } from './run-cli.js';
 
-/** Run `nines <args>` on a fresh program with only these commands; return stdout, stderr. */
-async function run(...args: string[]): Promise<{ out: string; err: string }> {
-  const program = new Command('nines').exitOverride();
-  registerPlan(program);
-  registerSlo(program);
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += String(chunk);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    err += String(chunk);
-    return true;
-  });
-  try {
-    await program.parseAsync(['node', 'nines', ...args]);
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-  return { out, err };
+/** Run `nines <args>` with the plan and slo commands; return stdout and stderr. */
+function run(...args: string[]): Promise<{ out: string; err: string; code: number }> {
+  return runCli([registerPlan, registerSlo], args);
 }
 
 afterEach(() => {
@@ -122,7 +103,7 @@ describe('nines slo', () => {
     writeFileSync(file, 'period: 28d\nobjective: []\n');
     const bad = await run('slo', 'rules', file);
     expect(bad.err).toContain(`${file}:2:1: objective: unknown field`);
-    expect(process.exitCode).toBe(2);
+    expect(bad.code).toBe(2); // the exit code the command set
     const missing = await run('slo', 'alerts', '--spec', join(dir, 'nope.yaml'));
     expect(missing.err).toMatch(/cannot read SLO spec/);
   });
