@@ -1,7 +1,8 @@
 import { Limits } from '../core/limits.js';
 import { BurstMemory } from './burst.js';
+import { type MixPlan, ResidualHull } from './hull.js';
 import { DeadlineDetectorBase } from './deadline.js';
-import { ArrivalWindow } from './expected-arrival.js';
+import { ArrivalFit } from './arrival-fit.js';
 import { quantileInPlace } from './quantile.js';
 import { StatsRing } from './ring.js';
 import { ChangeAwareSpread } from './spread.js';
@@ -23,10 +24,17 @@ import { rejectUnknownKeys, requireFinite, requireFraction, requireInt, requireN
  *   network — a noisy margin costs accuracy — and re-learned within seconds after a change;
  * - boost: extra patience after a long gap, only while long gaps are seen to come in bursts
  *   (see burst.ts): after a loss in a bursty channel another loss is likely, after an isolated
- *   pause or a heavy-tailed delay it is not.
- * Learned state never depends on safetyMarginMs, so deadline(m) = max(last, deadline(0) + m);
- * the margin may be negative (suspect before the predicted arrival: the aggressive end of the
- * trade-off, as a fixed timeout shorter than the heartbeat interval).
+ *   pause or a heavy-tailed delay it is not;
+ * - time-sharing (hull.ts): where the residuals arrival − (deadline without margin) show a step
+ *   around the margin — a lost heartbeat arrives one interval late — each heartbeat uses one of
+ *   two margins whose mean is safetyMarginMs, which keeps the mean detection time and makes
+ *   fewer mistakes (the lower convex hull of the residuals' survival function).
+ * The freshness predictor fits the sending interval by least squares (arrival-fit.ts), so a
+ * lost or bunched heartbeat leaving its window does not make the prediction jump.
+ * Learned state never depends on safetyMarginMs; without time-sharing deadline(m) =
+ * max(last, deadline(0) + m), with it the mean margin is m. The margin may be negative (suspect
+ * before the predicted arrival: the aggressive end of the trade-off, as a fixed timeout shorter
+ * than the heartbeat interval).
  */
 export interface AdaptiveConfig {
   /** Constant margin beyond prediction + spread term + boost: the main knob. Default 200 ms; may be negative. */
@@ -43,12 +51,17 @@ export interface AdaptiveConfig {
   burstRatio: number;
   /** Weight of the spread (median absolute prediction error) in the deadline. Default 2.5. */
   spreadWeight: number;
-  /** Recent errors compared with the long-window spread to detect a regime change. Default 30. */
+  /** Recent errors compared with the long-window spread to detect a regime change. Default 15. */
   changeWindowSize: number;
-  /** A recent median error this many times larger or smaller than the spread is a regime change. Default 2. */
+  /** A recent median error this many times larger or smaller than the spread is a regime change. Default 3. */
   changeRatio: number;
   /** Interval assumed until the first gap is seen. Default 1000 ms (as Akka). */
   firstHeartbeatEstimateMs: number;
+  /**
+   * Memory (heartbeats) of the residual distribution used to time-share between two margins on
+   * its convex hull (hull.ts); 0 turns time-sharing off. Default 20000.
+   */
+  mixMemory: number;
 }
 
 export const adaptiveDefaults: AdaptiveConfig = {
@@ -59,9 +72,10 @@ export const adaptiveDefaults: AdaptiveConfig = {
   boostDecay: 0.5,
   burstRatio: 3,
   spreadWeight: 2.5,
-  changeWindowSize: 30,
-  changeRatio: 2,
+  changeWindowSize: 15,
+  changeRatio: 3,
   firstHeartbeatEstimateMs: 1000,
+  mixMemory: 20_000,
 };
 
 const NAME = 'adaptive';
@@ -81,6 +95,16 @@ const FRESH_BIAS_GAIN = 0.02;
 /** A gap longer than this many median gaps is a loss or a pause (as in burst.ts). */
 const LONG_GAP_FACTOR = 1.5;
 
+/** Time-sharing (hull.ts): residual histogram from ±0.05 ms to ±60 s, hull recomputed every 128 heartbeats. */
+const MIX_RESOLUTION_MS = 0.05;
+const MIX_RANGE_MS = 60_000;
+const MIX_RECOMPUTE_EVERY = 128;
+/** No time-sharing before this many residuals. */
+const MIX_MIN_SAMPLES = 200;
+/** A plan must save this many expected mistakes per memory length, and this fraction of the pure margin's. */
+const MIX_MIN_GAIN_COUNT = 2;
+const MIX_MIN_GAIN_FRACTION = 0.1;
+
 export function validateAdaptive(params: Partial<AdaptiveConfig> = {}): AdaptiveConfig {
   rejectUnknownKeys(NAME, params, Object.keys(adaptiveDefaults));
   const c = { ...adaptiveDefaults, ...params };
@@ -94,6 +118,7 @@ export function validateAdaptive(params: Partial<AdaptiveConfig> = {}): Adaptive
   requireInt(NAME, 'changeWindowSize', c.changeWindowSize, 1, Math.floor(c.longWindowSize / 2));
   requireFinite(NAME, 'changeRatio', c.changeRatio, 1, false);
   requirePositive(NAME, 'firstHeartbeatEstimateMs', c.firstHeartbeatEstimateMs);
+  if (c.mixMemory !== 0) requireInt(NAME, 'mixMemory', c.mixMemory, 1, Limits.detectorWindowMax * 100);
   return c;
 }
 
@@ -102,7 +127,7 @@ export class AdaptiveDetector extends DeadlineDetectorBase {
   readonly config: AdaptiveConfig;
   readonly #gaps: StatsRing;
   readonly #scratch: Float64Array;
-  readonly #fresh: ArrivalWindow;
+  readonly #fresh: ArrivalFit;
   readonly #intervalErrors: StatsRing;
   readonly #freshErrors: StatsRing;
   readonly #spread: ChangeAwareSpread;
@@ -112,6 +137,14 @@ export class AdaptiveDetector extends DeadlineDetectorBase {
   #intervalPredictionMs = Number.NaN;
   #freshPredictionMs = Number.NaN;
   #freshBiasMs = 0;
+  readonly #hull: ResidualHull | null;
+  /** The deadline without the margin, after the last arrival (NaN before the first). */
+  #baseMs = Number.NaN;
+  /** The margin in use until the next arrival (the config's, or one side of a time-sharing plan). */
+  #marginNowMs: number;
+  #plan: MixPlan | null = null;
+  #planVersion = -1;
+  #mixCredit = 0;
 
   constructor(params: Partial<AdaptiveConfig> = {}) {
     super();
@@ -119,12 +152,25 @@ export class AdaptiveDetector extends DeadlineDetectorBase {
     this.config = c;
     this.#gaps = new StatsRing(c.longWindowSize);
     this.#scratch = new Float64Array(c.longWindowSize);
-    this.#fresh = new ArrivalWindow(c.longWindowSize);
+    this.#fresh = new ArrivalFit(c.longWindowSize);
     this.#intervalErrors = new StatsRing(c.errorWindowSize);
     this.#freshErrors = new StatsRing(c.errorWindowSize);
     this.#spread = new ChangeAwareSpread(c.longWindowSize, c.changeWindowSize, c.changeRatio);
     this.#burst = new BurstMemory(c.longWindowSize, c.burstRatio, c.boostGain, c.boostDecay);
     this.#medianGapMs = c.firstHeartbeatEstimateMs;
+    this.#marginNowMs = c.safetyMarginMs;
+    this.#hull =
+      c.mixMemory === 0
+        ? null
+        : new ResidualHull({
+            memoryHeartbeats: c.mixMemory,
+            resolutionMs: MIX_RESOLUTION_MS,
+            rangeMs: MIX_RANGE_MS,
+            recomputeEvery: MIX_RECOMPUTE_EVERY,
+            minSamples: MIX_MIN_SAMPLES,
+            minGainCount: MIX_MIN_GAIN_COUNT,
+            minGainFraction: MIX_MIN_GAIN_FRACTION,
+          });
   }
 
   /** The median inter-arrival gap (the first-heartbeat estimate before any gap). */
@@ -179,6 +225,7 @@ export class AdaptiveDetector extends DeadlineDetectorBase {
     if (previousMs !== undefined) {
       const gapMs = arrivalMs - previousMs;
       const errorMs = Math.abs(arrivalMs - this.expectedArrivalMs());
+      this.#hull?.add(arrivalMs - this.#baseMs);
       this.#burst.observe(gapMs, this.#medianGapMs);
       this.#intervalErrors.push(Math.abs(arrivalMs - this.#intervalPredictionMs));
       this.#freshErrors.push(Math.abs(arrivalMs - this.#freshPredictionMs));
@@ -189,6 +236,7 @@ export class AdaptiveDetector extends DeadlineDetectorBase {
         this.#freshBiasMs = 0;
         this.#intervalErrors.clear();
         this.#freshErrors.clear();
+        this.#hull?.clear();
       } else if (gapMs > LONG_GAP_FACTOR * this.#medianGapMs) {
         // A loss or a pause may have shifted the sender's schedule (and Chen's count-based index):
         // the freshness predictor must prove itself again before it is trusted.
@@ -201,10 +249,41 @@ export class AdaptiveDetector extends DeadlineDetectorBase {
     this.#fresh.add(arrivalMs);
     this.#intervalPredictionMs = arrivalMs + this.#medianGapMs;
     this.#freshPredictionMs = this.#fresh.expectedNextMs(this.#medianGapMs) + this.#freshBiasMs;
+    this.#baseMs = this.expectedArrivalMs() + this.config.spreadWeight * this.#spread.valueMs + this.#burst.boostMs;
+    this.#marginNowMs = this.#chooseMargin();
   }
 
   protected deadlineMs(): number {
-    return this.expectedArrivalMs() + this.marginMs();
+    return this.#baseMs + this.#marginNowMs;
+  }
+
+  /** The time-sharing plan in use, or null (then every heartbeat uses the configured margin). */
+  mixPlan(): MixPlan | null {
+    return this.#plan;
+  }
+
+  /**
+   * The margin after this arrival: the configured one, or — where the learned residual
+   * distribution has a step around it — the low or high side of its hull segment, in the
+   * proportions that keep the mean margin (and so the mean detection time) unchanged. The
+   * choice is a deterministic credit counter, independent of the arrivals.
+   */
+  #chooseMargin(): number {
+    const m = this.config.safetyMarginMs;
+    const hull = this.#hull;
+    if (hull === null) return m;
+    if (hull.version !== this.#planVersion) {
+      this.#planVersion = hull.version;
+      this.#plan = hull.plan(m, this.#medianGapMs);
+    }
+    const plan = this.#plan;
+    if (plan === null) return m;
+    this.#mixCredit += plan.lowWeight;
+    if (this.#mixCredit >= 1) {
+      this.#mixCredit -= 1;
+      return plan.lowMs;
+    }
+    return plan.highMs;
   }
 
   protected forget(): void {
@@ -219,6 +298,12 @@ export class AdaptiveDetector extends DeadlineDetectorBase {
     this.#intervalPredictionMs = Number.NaN;
     this.#freshPredictionMs = Number.NaN;
     this.#freshBiasMs = 0;
+    this.#hull?.clear();
+    this.#baseMs = Number.NaN;
+    this.#marginNowMs = this.config.safetyMarginMs;
+    this.#plan = null;
+    this.#planVersion = -1;
+    this.#mixCredit = 0;
   }
 
   #recomputeMedian(): void {

@@ -227,6 +227,21 @@ export function solveMarginMs(lastMinusCrashMs: readonly number[], baseMinusCras
 const MARGIN_FAR_MS = 1e7;
 
 /**
+ * Per crash and probe of the trace (real crashes first), the last arrival and the margin-free
+ * deadline ("base") of a margin-parametrised detector, both minus the crash time: two replays,
+ * at margins far above and far below anything a trace can reach. See `solveMarginMs`.
+ */
+export function marginProfile(trace: Trace, make: (marginMs: number) => DeadlineDetector): { last: number[]; base: number[] } {
+  const probes = crashProbes(trace);
+  const far = replayTrace(trace, make(MARGIN_FAR_MS), { crashProbesMs: probes });
+  const near = replayTrace(trace, make(-MARGIN_FAR_MS), { crashProbesMs: probes });
+  return {
+    base: [...far.deadlineMinusCrashMs, ...far.probeDeadlineMinusCrashMs].map((x) => x - MARGIN_FAR_MS),
+    last: [...near.deadlineMinusCrashMs, ...near.probeDeadlineMinusCrashMs],
+  };
+}
+
+/**
  * For each competitor front point in the compared region, the default detector's point whose
  * margin gives exactly the competitor's T_D (within the tolerance): the default's deadline is
  * max(last arrival, learned state + margin) and its state never depends on the margin, so two
@@ -239,27 +254,57 @@ const MARGIN_FAR_MS = 1e7;
 function matchedPoints(trace: Trace, points: readonly BenchPoint[], plan: readonly Sweep[], tolerance: number, rateMax: number): BenchPoint[] {
   const main = plan.find((s) => s.detector === defaultDetectorName);
   if (main === undefined || main.param !== 'safetyMarginMs') return [];
-  const probes = crashProbes(trace);
-  const replayAt = (marginMs: number): QosResult =>
-    replayTrace(trace, createDetector(main.detector, { ...main.fixed, safetyMarginMs: marginMs }), { crashProbesMs: probes });
-  const far = replayAt(MARGIN_FAR_MS);
-  const near = replayAt(-MARGIN_FAR_MS);
-  const base = [...far.deadlineMinusCrashMs, ...far.probeDeadlineMinusCrashMs].map((x) => x - MARGIN_FAR_MS);
-  const last = [...near.deadlineMinusCrashMs, ...near.probeDeadlineMinusCrashMs];
+  const { last, base } = marginProfile(trace, (m) => createDetector(main.detector, { ...main.fixed, safetyMarginMs: m }));
   const out: BenchPoint[] = [];
   const seen = new Set<number>();
   const others = [...new Set(points.map((p) => p.detector))].filter((n) => n !== defaultDetectorName && n !== STALL_AWARE_SERIES);
   for (const name of others) {
     for (const p of paretoFront(points.filter((q) => q.detector === name))) {
       if (p.mistakesPerHour > rateMax) continue;
-      const marginMs = solveMarginMs(last, base, p.detectionMs * (1 + tolerance));
+      const targetMs = p.detectionMs * (1 + tolerance);
+      const marginMs = solveMarginMs(last, base, targetMs);
       if (Number.isNaN(marginMs) || seen.has(marginMs)) continue;
       seen.add(marginMs);
-      const d = createDetector(main.detector, { ...main.fixed, safetyMarginMs: marginMs });
-      out.push(toPoint(main.detector, main.param, marginMs, d, trace, true));
+      const point = refineMatched(marginMs, targetMs, (m) =>
+        toPoint(main.detector, main.param, m, createDetector(main.detector, { ...main.fixed, safetyMarginMs: m }), trace, true),
+      );
+      if (point !== null) out.push(point);
     }
   }
   return out;
+}
+
+/** Secant steps of `refineMatched`, then halvings of a widening step down. */
+const REFINE_STEPS_MAX = 6;
+const REFINE_FALLBACK_STEPS_MAX = 30;
+
+/**
+ * The solved margin is exact when every heartbeat uses the configured margin. Where the default
+ * time-shares between two margins (hull.ts) the mean detection time is that of the mean margin
+ * only on average, so the point is corrected by secant steps (T_D grows by about 1 ms per ms of
+ * margin) and the best point with T_D <= target is kept. If none is found that way, the margin
+ * is lowered by a doubling step until one is (null only if even that fails).
+ */
+export function refineMatched<P extends { readonly detectionMs: number; readonly mistakes: number }>(
+  marginMs: number,
+  targetMs: number,
+  replay: (marginMs: number) => P,
+): P | null {
+  let best: P | null = null;
+  let m = marginMs;
+  const consider = (p: P): void => {
+    if (p.detectionMs <= targetMs && (best === null || p.mistakes < best.mistakes || (p.mistakes === best.mistakes && p.detectionMs < best.detectionMs))) best = p;
+  };
+  for (let i = 0; i < REFINE_STEPS_MAX; i++) {
+    const p = replay(m);
+    consider(p);
+    const missMs = targetMs - p.detectionMs;
+    if (missMs >= 0 && missMs <= targetMs * 1e-3) break;
+    m += missMs;
+  }
+  let stepMs = Math.max(1, targetMs * 1e-3);
+  for (let i = 0; best === null && i < REFINE_FALLBACK_STEPS_MAX; i++, stepMs *= 2) consider(replay(marginMs - stepMs));
+  return best;
 }
 
 function compareFronts(trace: Trace, points: readonly BenchPoint[], tolerance: number, rateMax: number, noiseZ: number): FamilyResult {
