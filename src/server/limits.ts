@@ -31,6 +31,23 @@ export const ServerLimits = {
   shutdownTransferMs: 2_000,
   /** Leases expired per leader proposal. */
   leasesExpiredPerProposalMax: 1_000,
+  /**
+   * Committed entries applied in one event-loop turn; a larger batch (a follower catching up,
+   * a replay) yields between chunks so timers, peer messages and clients are served meanwhile.
+   */
+  applyEntriesPerTurnMax: 1_000,
+  /**
+   * Applied entries the snapshot replica (snapshot-replica.ts) holds before shipping them to
+   * its worker (the node ships them after every applied batch, so this is only a backstop);
+   * beyond it the next snapshot is encoded on the event loop (and the replica restarts from it).
+   */
+  snapshotReplicaEntriesMax: 1_000_000,
+  /** Bytes of applied entries the snapshot replica holds before shipping them (as above). */
+  snapshotReplicaBytesMax: 256 * 1024 * 1024,
+  /** Applied entries the snapshot replica gathers before shipping them to its worker in one message. */
+  snapshotReplicaShipEntriesMin: 1_000,
+  /** An event-loop stall at least this long is logged (with the snapshot/apply work around it). */
+  stallLogMsMin: 100,
 } as const;
 
 /**

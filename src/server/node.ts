@@ -30,7 +30,7 @@ import type {
 import { type ConfChange, confChangeProblem, decodeConfChange } from '../raft/confchange.js';
 import type { Message } from '../raft/messages.js';
 import { RawNode, type Ready } from '../raft/rawnode.js';
-import type { ConfState, Entry } from '../raft/types.js';
+import type { ConfState, Entry, SnapshotMetadata } from '../raft/types.js';
 import type { DiskStorage } from '../storage/disk-storage.js';
 import type { MemberConfig, NodeConfig } from './config.js';
 import { decodeControlEnvelope, decodeEnvelope, encodeControlEnvelope, encodeEnvelope, isControlEnvelope } from './envelope.js';
@@ -46,6 +46,7 @@ import {
   memberCommand,
 } from './membership.js';
 import { decodeNodeSnapshot, encodeNodeSnapshot } from './node-snapshot.js';
+import { type BuiltSnapshot, SnapshotReplica } from './snapshot-replica.js';
 import type { MetricsSnapshot } from './metrics.js';
 import { NodeMetrics } from './metrics.js';
 import { LeaderHistory } from './leader-history.js';
@@ -168,6 +169,12 @@ export class NinesNode implements NodeService {
   /** Set at the end of `stop`: no more Readys are processed. */
   #halted = false;
   #fatal: unknown;
+  /** Builds snapshots off the event loop (undefined: encode them on it, as when run from src/). */
+  #replica: SnapshotReplica | undefined;
+  /** A snapshot build in the worker, while one runs. */
+  #snapshotBuild: Promise<void> | undefined;
+  /** A snapshot built in the worker, waiting for the ready loop to save it. */
+  #built: PendingSnapshot | undefined;
 
   private constructor(
     options: NodeOptions,
@@ -211,6 +218,11 @@ export class NinesNode implements NodeService {
     const peers = this.#memberConfigs().filter((m) => m.id !== this.config.memberId).map((m) => m.id);
     this.#peerHealth = new PeerHealth(peers, peerDetectorFactory(this.config, stalls));
     this.#watches = new WatchRelay(() => this.#kv);
+    stalls.onStall((stall) => {
+      const ms = stall.endMs - stall.startMs;
+      if (ms < ServerLimits.stallLogMsMin) return;
+      this.#log.warn({ ms: Math.round(ms), role: this.#role, applied: this.#applied, pendingProposals: this.#proposals.size }, 'event loop stalled');
+    });
     this.metrics = new NodeMetrics(() => this.#metricsSnapshot(), { name: this.config.name, memberId: formatId(this.config.memberId) });
   }
 
@@ -250,6 +262,12 @@ export class NinesNode implements NodeService {
       logger: (event, fields) => options.logger.debug({ raft: event, ...fields }, `raft ${event}`),
     });
     const node = new NinesNode(options, kv, members, parts.control, parts.kv.length, raft, stalls);
+    try {
+      node.#replica = SnapshotReplica.start();
+      node.#replica?.reset(parts.kv);
+    } catch (err) {
+      options.logger.warn({ err }, 'no snapshot worker thread; snapshots are encoded on the event loop');
+    }
     node.#log.info(
       {
         memberId: formatId(config.memberId),
@@ -361,6 +379,7 @@ export class NinesNode implements NodeService {
   async #driveLoop(): Promise<void> {
     do {
       this.#driveAgain = false;
+      if (this.#built !== undefined) await this.#saveBuiltSnapshot();
       this.#startReadRound();
       while (this.#raft.hasReady() && this.#fatal === undefined && !this.#halted) {
         const rd = this.#raft.ready();
@@ -443,15 +462,24 @@ export class NinesNode implements NodeService {
     // 3. Send.
     if (later.length > 0) this.#network?.send(later);
     // 4. Apply.
-    if (rd.committedEntries.length > 0) {
+    // At most applyEntriesPerTurnMax per event-loop turn: a big batch (catching up, replay)
+    // yields between chunks so timers, peers and clients are not starved while it applies.
+    const committed = rd.committedEntries;
+    for (let from = 0; from < committed.length; from += ServerLimits.applyEntriesPerTurnMax) {
+      if (from > 0) await nextTurn();
       const t0 = performance.now();
-      for (const entry of rd.committedEntries) this.#apply(entry);
+      const to = Math.min(committed.length, from + ServerLimits.applyEntriesPerTurnMax);
+      for (let i = from; i < to; i++) this.#apply(committed[i]!);
+      this.#replica?.flush();
       this.metrics.applySeconds.observe((performance.now() - t0) / 1000);
       this.#reads.onApplied(this.#applied);
     }
     for (const rs of rd.readStates) this.#reads.onReadState(rs.context, rs.index, this.#applied);
-    // 5. Snapshot and compact every --snapshot-count applied entries.
-    if (this.#applied - this.#snapshotIndex >= this.config.snapshotCount) await this.#takeSnapshot();
+    // 5. Snapshot and compact every --snapshot-count applied entries (built off the event loop
+    // when the replica can; saved by the ready loop once built).
+    if (this.#applied - this.#snapshotIndex >= this.config.snapshotCount && this.#snapshotBuild === undefined && this.#built === undefined) {
+      await this.#takeSnapshot();
+    }
   }
 
   #onSoftState(lead: NodeId, role: string): void {
@@ -492,7 +520,7 @@ export class NinesNode implements NodeService {
       const cc = decodeConfChange(entry.data);
       const before = this.#raft.status().confState;
       this.#confState = this.#raft.applyConfChange(cc);
-      this.#kv.applyEntry(entry.index as LogIndex, new Uint8Array(0));
+      this.#kvApply(entry.index, new Uint8Array(0));
       this.#applied = entry.index;
       this.#onConfChangeApplied(cc, before, this.#confState);
       return;
@@ -502,7 +530,7 @@ export class NinesNode implements NodeService {
       return;
     }
     if (entry.data.length === 0) {
-      this.#kv.applyEntry(entry.index as LogIndex, entry.data);
+      this.#kvApply(entry.index, entry.data);
       this.#applied = entry.index;
       return;
     }
@@ -515,9 +543,9 @@ export class NinesNode implements NodeService {
     } catch (err) {
       this.#log.error({ err, index: entry.index }, 'log entry without a nines envelope; applying as a raw command');
     }
-    const result = this.#kv.applyEntry(entry.index as LogIndex, command);
+    const result = this.#kvApply(entry.index, command);
     this.#applied = entry.index;
-    if (result.type === 'compact') this.#usedBytes = this.#kv.serialize().length;
+    if (result.type === 'compact') this.#remeasureUsedBytes();
     else if (result.type !== 'error') this.#usedBytes += command.length;
     if (mine !== undefined && this.#proposals.has(mine)) {
       this.#proposals.resolve(mine, result);
@@ -529,9 +557,37 @@ export class NinesNode implements NodeService {
     }
   }
 
+  /**
+   * After a compaction the store shrank: re-measure `#usedBytes` as the store's serialized size
+   * plus what is applied after this entry. The worker measures it when it can (a full encoding
+   * would stall the event loop, as a snapshot did); until it answers the old estimate stands.
+   */
+  #remeasureUsedBytes(): void {
+    const replica = this.#replica;
+    if (replica?.usable !== true) {
+      this.#usedBytes = this.#kv.serialize().length;
+      return;
+    }
+    const atCompaction = this.#usedBytes;
+    replica.measure().then(
+      (kvBytes) => {
+        this.#usedBytes = kvBytes + Math.max(0, this.#usedBytes - atCompaction);
+      },
+      (err: unknown) => this.#log.debug({ err }, 'could not measure the store after a compaction; keeping the estimate'),
+    );
+  }
+
+  /** Apply to the store, and record it for the snapshot replica (which must see the same calls). */
+  #kvApply(index: number, data: Uint8Array): KvResult {
+    const result = this.#kv.applyEntry(index as LogIndex, data);
+    this.#replica?.record(index, data);
+    return result;
+  }
+
   #installSnapshot(data: Uint8Array, index: number): void {
     const parts = decodeNodeSnapshot(data);
     this.#kv = parts.kv.length > 0 ? KvStore.restore(parts.kv) : new KvStore();
+    this.#replica?.reset(parts.kv);
     if (parts.control?.members !== undefined) this.#members = MemberTable.fromJSON(parts.control.members);
     this.#auth.load(parts.control?.auth);
     this.#alarms = alarmsFrom(parts.control?.alarms);
@@ -546,27 +602,70 @@ export class NinesNode implements NodeService {
     this.#log.info({ index, revision: this.#kv.revision }, 'installed a snapshot from the leader');
   }
 
+  /**
+   * Snapshot the applied state. With a usable replica the encoding runs in its worker thread
+   * and the ready loop saves the result later (`#saveBuiltSnapshot`); otherwise it is encoded
+   * here, blocking the event loop for O(store) time, and the replica restarts from it.
+   */
   async #takeSnapshot(): Promise<void> {
     const index = this.#applied as LogIndex;
     const t0 = performance.now();
-    const data = this.#snapshotBytes();
-    await this.#storage.saveSnapshot({
-      metadata: { index, term: this.#storage.term(index), confState: this.#raft.status().confState },
-      data,
-    });
+    const metadata = { index, term: this.#storage.term(index), confState: this.#raft.status().confState };
+    const replica = this.#replica;
+    if (replica?.usable === true) {
+      const usedBytesAtBuild = this.#usedBytes;
+      const build = replica.build(this.#controlState());
+      this.#snapshotBuild = build
+        .then(
+          (built) => {
+            this.#built = { metadata, built, startedMs: t0, usedBytesAtBuild, blockingMs: 0 };
+          },
+          (err: unknown) => this.#log.warn({ err, index }, 'snapshot worker failed; snapshots are encoded on the event loop from now on'),
+        )
+        .finally(() => {
+          this.#snapshotBuild = undefined;
+          this.#schedule();
+        });
+      return;
+    }
+    const kv = this.#kv.serialize();
+    replica?.reset(kv);
+    const data = encodeNodeSnapshot(kv, this.#controlState());
+    this.#built = { metadata, built: { data, kvBytes: kv.length }, startedMs: t0, usedBytesAtBuild: this.#usedBytes, blockingMs: performance.now() - t0 };
+    await this.#saveBuiltSnapshot();
+  }
+
+  /** Save (and compact behind) the snapshot in `#built`, unless a newer one was installed meanwhile. */
+  async #saveBuiltSnapshot(): Promise<void> {
+    const pending = this.#built;
+    this.#built = undefined;
+    if (pending === undefined) return;
+    const { metadata, built } = pending;
+    const index = metadata.index;
+    if (index <= this.#snapshotIndex) return;
+    await this.#storage.saveSnapshot({ metadata, data: built.data });
     this.#snapshotIndex = index;
+    // The store grew by what was applied since the build started.
+    this.#usedBytes = built.kvBytes + Math.max(0, this.#usedBytes - pending.usedBytesAtBuild);
     const keep = Math.min(ServerLimits.snapshotCatchUpEntriesMax, this.config.snapshotCount);
     const compactTo = index - keep;
     if (compactTo >= this.#storage.firstIndex()) await this.#storage.compact(compactTo as LogIndex);
     this.metrics.snapshotsTaken.inc();
-    this.#log.info({ index, bytes: data.length, ms: Math.round(performance.now() - t0), compactedTo: compactTo }, 'snapshot taken');
+    this.#log.info(
+      {
+        index,
+        bytes: built.data.length,
+        ms: Math.round(performance.now() - pending.startedMs),
+        blockingMs: Math.round(pending.blockingMs),
+        compactedTo: compactTo,
+      },
+      'snapshot taken',
+    );
   }
 
-  /** The raft snapshot data: kv store and control state (node-snapshot.ts). */
-  #snapshotBytes(): Uint8Array {
-    const kv = this.#kv.serialize();
-    this.#usedBytes = kv.length;
-    return encodeNodeSnapshot(kv, { members: this.#members.toJSON(), auth: this.#auth.toJSON(), alarms: this.#alarms });
+  /** The replicated control state as a snapshot holds it (node-snapshot.ts). */
+  #controlState(): Record<string, unknown> {
+    return { members: this.#members.toJSON(), auth: this.#auth.toJSON(), alarms: this.#alarms };
   }
 
   // ---------------------------------------------------------------- membership (replicated)
@@ -600,7 +699,7 @@ export class NinesNode implements NodeService {
       result = { ok: false, error: isNinesError(err) ? err : new NinesError(ErrorCodes.INTERNAL, String(err)) };
     }
     // Control entries raise no kv revision; the store still learns the applied index.
-    this.#kv.applyEntry(entry.index as LogIndex, new Uint8Array(0));
+    this.#kvApply(entry.index, new Uint8Array(0));
     this.#applied = entry.index;
     if (mine !== undefined) this.#controls.resolve(mine, result);
   }
@@ -1199,9 +1298,26 @@ export class NinesNode implements NodeService {
     this.#halted = true;
     while (this.#driving) await this.#drained;
     this.#stalls.stop();
+    await this.#replica?.stop();
     this.metrics.stop();
     await this.#storage.close();
   }
+}
+
+/** A snapshot built (in the worker or on the event loop), waiting to be saved by the ready loop. */
+interface PendingSnapshot {
+  readonly metadata: SnapshotMetadata;
+  readonly built: BuiltSnapshot;
+  readonly startedMs: number;
+  /** `#usedBytes` when the build started. */
+  readonly usedBytesAtBuild: number;
+  /** Event-loop time the encoding took (0 when built in the worker). */
+  readonly blockingMs: number;
+}
+
+/** Resolves in the next event-loop turn (after pending I/O and timers). */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function alarmsFrom(value: unknown): NodeAlarm[] {

@@ -32,6 +32,7 @@ export class NodeStallMonitor implements StallSource {
   readonly #histogram: IntervalHistogram;
   #timer: NodeJS.Timeout | undefined;
   #lastTickMs: number;
+  #listeners: Array<(stall: StallInterval) => void> = [];
 
   constructor(options: NodeStallMonitorOptions = {}) {
     this.tickMs = options.tickMs ?? 20;
@@ -67,10 +68,17 @@ export class NodeStallMonitor implements StallSource {
     const nowMs = this.#nowMs();
     const dueMs = this.#lastTickMs + this.tickMs;
     if (nowMs - dueMs > this.stallThresholdMs) {
-      this.#stalls.push({ startMs: dueMs, endMs: nowMs });
+      const stall = { startMs: dueMs, endMs: nowMs };
+      this.#stalls.push(stall);
       if (this.#stalls.length > STALL_INTERVALS_MAX) this.#stalls.shift();
+      for (const listener of this.#listeners) listener(stall);
     }
     this.#lastTickMs = nowMs;
+  }
+
+  /** Call `listener` with every stall recorded from now on (after it ended). */
+  onStall(listener: (stall: StallInterval) => void): void {
+    this.#listeners.push(listener);
   }
 
   stallsBetween(fromMs: number, toMs: number): readonly StallInterval[] {
