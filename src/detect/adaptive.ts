@@ -99,9 +99,11 @@ const LONG_GAP_FACTOR = 1.5;
 const MIX_RESOLUTION_MS = 0.05;
 const MIX_RANGE_MS = 60_000;
 const MIX_RECOMPUTE_EVERY = 128;
+/** The longest residual memory a config may ask for (heartbeats). */
+const MIX_MEMORY_MAX = 1_000_000;
 /** No time-sharing before this many residuals. */
 const MIX_MIN_SAMPLES = 200;
-/** A plan must save this many expected mistakes per memory length, and this fraction of the pure margin's. */
+/** A hull plan must save this many of the mistakes the residuals seen would have caused, and this fraction of the pure margin's. */
 const MIX_MIN_GAIN_COUNT = 2;
 const MIX_MIN_GAIN_FRACTION = 0.1;
 
@@ -118,7 +120,7 @@ export function validateAdaptive(params: Partial<AdaptiveConfig> = {}): Adaptive
   requireInt(NAME, 'changeWindowSize', c.changeWindowSize, 1, Math.floor(c.longWindowSize / 2));
   requireFinite(NAME, 'changeRatio', c.changeRatio, 1, false);
   requirePositive(NAME, 'firstHeartbeatEstimateMs', c.firstHeartbeatEstimateMs);
-  if (c.mixMemory !== 0) requireInt(NAME, 'mixMemory', c.mixMemory, 1, Limits.detectorWindowMax * 100);
+  if (c.mixMemory !== 0) requireInt(NAME, 'mixMemory', c.mixMemory, 1, MIX_MEMORY_MAX);
   return c;
 }
 
