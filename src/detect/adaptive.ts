@@ -206,7 +206,11 @@ export class AdaptiveDetector extends DeadlineDetectorBase {
     return this.#burst.bursty();
   }
 
-  /** The offset of the deadline from the prediction: margin + spreadWeight·spread + boost (may be negative). */
+  /**
+   * The offset of the deadline from the prediction at the configured margin: safetyMarginMs +
+   * spreadWeight·spread + boost (may be negative). Where time-sharing is on (`mixPlan()`), the
+   * deadline uses one side of the plan instead, whose mean is this.
+   */
   marginMs(): number {
     return this.config.safetyMarginMs + this.config.spreadWeight * this.#spread.valueMs + this.#burst.boostMs;
   }
