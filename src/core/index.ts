@@ -4,3 +4,4 @@ export * from './ids.js';
 export * from './limits.js';
 export * from './random.js';
 export * from './duration.js';
+export * from './failpoints.js';

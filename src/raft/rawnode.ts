@@ -197,6 +197,34 @@ export class RawNode {
     return rd;
   }
 
+  /**
+   * Hand over now, ahead of the next Ready, the pending messages `pick` selects; the rest stay
+   * for the next Ready. For messages that depend on nothing the application has yet to persist
+   * (heartbeats and their answers, read-index traffic) while it is still persisting an earlier
+   * Ready: a slow fsync must not silence a leader's heartbeats or a follower's answers, or the
+   * cluster elects a new leader although nobody failed. The caller checks that the current term
+   * and vote are durable (`term`, `vote`) before sending what this returns.
+   */
+  takeMessages(pick: (m: Message) => boolean): Message[] {
+    const r = this.#raft;
+    if (r.msgs.length === 0) return [];
+    const taken: Message[] = [];
+    const kept: Message[] = [];
+    for (const m of r.msgs) (pick(m) ? taken : kept).push(m);
+    if (taken.length > 0) r.msgs = kept;
+    return taken;
+  }
+
+  /** The current term (in memory: durable only once a Ready carrying it is persisted). */
+  get term(): Term {
+    return this.#raft.term;
+  }
+
+  /** The vote in the current term (in memory, like `term`). */
+  get vote(): NodeId {
+    return this.#raft.vote;
+  }
+
   /** The Ready was persisted, sent and applied. */
   advance(rd: Ready): void {
     const r = this.#raft;

@@ -153,6 +153,11 @@ export class NinesNode implements NodeService {
   /** The term of the last hard state handed to storage. */
   #persistedTerm = 0;
   #persistedVote = 0;
+  /** When the ready loop took the Ready it is handling (performance.now()), for `#sendUrgent`. */
+  #readyTakenMs = 0;
+  /** Term and vote known durable (their write completed), for `#sendUrgent`. */
+  #durableTerm = 0;
+  #durableVote = 0;
   #snapshotIndex = 0;
   #confState: ConfState | undefined;
   #lead: NodeId = NO_NODE;
@@ -201,6 +206,8 @@ export class NinesNode implements NodeService {
     this.#applied = raft.status().applied;
     this.#persistedTerm = options.storage.initialState().hardState.term;
     this.#persistedVote = options.storage.initialState().hardState.vote;
+    this.#durableTerm = this.#persistedTerm;
+    this.#durableVote = this.#persistedVote;
     this.#snapshotIndex = options.storage.stats().snapshotIndex;
     this.#proposals = new Waiters({
       max: ServerLimits.pendingProposalsMax,
@@ -366,6 +373,7 @@ export class NinesNode implements NodeService {
     if (this.#fatal !== undefined || this.#halted) return;
     if (this.#driving) {
       this.#driveAgain = true;
+      this.#sendUrgent();
       return;
     }
     this.#driving = true;
@@ -376,6 +384,23 @@ export class NinesNode implements NodeService {
       });
   }
 
+  /**
+   * While the ready loop waits (an fsync, a yield between apply chunks), heartbeats, their
+   * answers and read-index traffic made meanwhile go out at once instead of after the wait.
+   * Otherwise a slow disk silences a healthy leader (its followers campaign) or a healthy
+   * follower's answers (the leader's check-quorum steps down) for as long as the fsync takes:
+   * a leader change although nobody failed. These messages depend on nothing a pending write
+   * holds, provided the term and vote they carry are durable; until they are, they wait.
+   * A short wait (under half a heartbeat interval: every Ready of a healthy disk) sends nothing
+   * here, so messages keep going out batched with the next Ready.
+   */
+  #sendUrgent(): void {
+    if (this.#network === undefined || this.#raft.term !== this.#durableTerm || this.#raft.vote !== this.#durableVote) return;
+    if (performance.now() - this.#readyTakenMs < this.config.heartbeatIntervalMs / 2) return;
+    const urgent = this.#raft.takeMessages((m) => INDEPENDENT_OF_DISK.has(m.type));
+    if (urgent.length > 0) this.#network.send(urgent);
+  }
+
   async #driveLoop(): Promise<void> {
     do {
       this.#driveAgain = false;
@@ -383,6 +408,7 @@ export class NinesNode implements NodeService {
       this.#startReadRound();
       while (this.#raft.hasReady() && this.#fatal === undefined && !this.#halted) {
         const rd = this.#raft.ready();
+        this.#readyTakenMs = performance.now();
         await this.#handleReady(rd);
         this.#raft.advance(rd);
         this.#startReadRound();
@@ -448,6 +474,10 @@ export class NinesNode implements NodeService {
       }
       if (sync) {
         await saved;
+        if (rd.hardState !== undefined) {
+          this.#durableTerm = rd.hardState.term;
+          this.#durableVote = rd.hardState.vote;
+        }
       } else {
         // Only the commit index moved: nothing sent or applied depends on it being durable
         // (a restarted member relearns commit from the leader), so do not wait for the fsync.

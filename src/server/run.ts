@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { nodeEtcdBackend } from '../api/etcd/node-backend.js';
 import { EtcdGrpcServer } from '../api/etcd/server.js';
 import { InvalidArgumentError } from '../core/errors.js';
+import { FAILPOINTS_ENV, failpointsFromEnv } from '../core/failpoints.js';
 import { DEFAULT_SLO_PERSIST_INTERVAL_MS, NodeSlo } from '../slo/node-slo.js';
 import { outcomeOfError, type RequestOutcome } from '../slo/outcome.js';
 import { registerSloGauges } from '../slo/prom-gauges.js';
@@ -71,6 +72,11 @@ export async function runNode(config: NodeConfig, options: RunOptions = {}): Pro
     'starting nines member',
   );
 
+  // Read before anything is opened: a malformed NINES_FAILPOINTS is a startup error (exit 2).
+  const failpoints = failpointsFromEnv();
+  if (failpoints !== undefined) {
+    logger.warn({ failpoints: failpoints.toString() }, `${FAILPOINTS_ENV} is set: faults may be injected, also at run time through PUT /debug/failpoints (tests only)`);
+  }
   const unlock = lockDataDir(config.dataDir);
   process.once('exit', unlock);
   let storage: DiskStorage;
@@ -79,6 +85,7 @@ export async function runNode(config: NodeConfig, options: RunOptions = {}): Pro
       clusterId: formatId(config.clusterId),
       nodeId: config.memberId,
       nodeName: config.name,
+      ...(failpoints !== undefined ? { failpoints } : {}),
     });
   } catch (err) {
     unlock();
@@ -135,6 +142,7 @@ export async function runNode(config: NodeConfig, options: RunOptions = {}): Pro
     metricsText: async () => ({ contentType: node.metrics.contentType, text: await node.metrics.text() }),
     dashboardHtml,
     sloStatus: () => slo.statusDoc(),
+    ...(failpoints !== undefined ? { failpoints } : {}),
     recorders: [(r) => recordAnswered(r.method, r.outcome, r.latencyMs)],
     onServerError: (method, err) => logger.warn({ method, err }, 'request failed on the server side'),
   });

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Database, open, type RootDatabase } from 'lmdb';
 import { assert, ErrorCodes, InvalidArgumentError, isNinesError, NinesError } from '../core/errors.js';
+import type { Failpoints } from '../core/failpoints.js';
 import type { LogIndex, NodeId, Term } from '../core/ids.js';
 import type { RaftStorage } from '../raft/storage.js';
 import type { ConfState, Entry, HardState, Snapshot } from '../raft/types.js';
@@ -45,6 +46,8 @@ export interface DiskStorageOptions {
    * Costs one short-lived `node` process at start; tests of other behaviour turn it off.
    */
   readonly probe?: boolean;
+  /** Faults switched on by tests (`storageBeforeSync`: a slow disk; src/core/failpoints.ts); none by default. */
+  readonly failpoints?: Failpoints;
 }
 
 /**
@@ -121,6 +124,7 @@ export class DiskStorage implements RaftStorage {
   #writeQueue: Promise<unknown> = Promise.resolve();
   #failed: unknown;
   #closed = false;
+  #failpoints: Failpoints | undefined;
 
   private constructor(dir: string, root: RootDatabase<Buffer>, meta: MetaRecord, cacheBytesMax: number) {
     this.dir = dir;
@@ -183,6 +187,7 @@ export class DiskStorage implements RaftStorage {
         throw corruptFile(dataFile, `the environment is new but ${walDir} holds WAL segments (was data.mdb removed?)`);
       }
       storage = new DiskStorage(dir, root, meta, options.cacheBytesMax ?? StorageLimits.logCacheBytesMax);
+      storage.#failpoints = options.failpoints;
       mkdirSync(walDir, { recursive: true });
       await storage.#recover(options.walSegmentBytes ?? StorageLimits.walSegmentBytes);
       return storage;
@@ -607,6 +612,7 @@ export class DiskStorage implements RaftStorage {
     const wal = this.#wal;
     assert(wal !== undefined, 'the WAL is open');
     const sync = update.sync !== false || snap !== undefined || appended.length > 0 || update.confState !== undefined;
+    if (sync && this.#failpoints !== undefined) await this.#failpoints.hit('storageBeforeSync');
     const written = await this.#durably(() => wal.append(batch, () => this.#rollState(hardState, confState), sync));
     // Durable: now make it visible to readers.
     if (snap !== undefined && snapRecord !== undefined) {

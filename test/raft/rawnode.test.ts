@@ -4,7 +4,7 @@ import { type LogIndex, NO_NODE, nodeId, type Term } from '../../src/core/ids.js
 import { NotLeaderError, ProposalDroppedError } from '../../src/raft/errors.js';
 import type { Message } from '../../src/raft/messages.js';
 import { RawNode } from '../../src/raft/rawnode.js';
-import { processReady, TestNet } from './harness.js';
+import { applyAndAdvance, persistReady, processReady, TestNet } from './harness.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -231,5 +231,42 @@ describe('RawNode', () => {
     net.stabilize();
     expect(net.node(3).rn.status().commit).toBe(leader.rn.status().commit);
     expect(net.node(3).storage.snapshot().data).toEqual(enc('snap2'));
+  });
+});
+
+describe('RawNode.takeMessages (heartbeats while a Ready is still being persisted)', () => {
+  it('hands over only the picked messages, once; the rest stay for the next Ready', () => {
+    const net = new TestNet([1, 2, 3]);
+    net.node(1).rn.campaign();
+    net.stabilize();
+    const leader = net.node(1);
+    expect(leader.rn.term).toBe(leader.rn.status().term);
+    expect(leader.rn.vote).toBe(1);
+    expect(leader.rn.takeMessages(() => true)).toEqual([]);
+    // A proposal's Ready is taken but not yet advanced (its fsync is in flight) ...
+    leader.rn.propose(enc('slow'));
+    const inFlight = persistReady(leader)!;
+    expect(inFlight.entries).toHaveLength(1);
+    // ... while a heartbeat interval passes and another proposal comes.
+    net.tick(1, 100);
+    leader.rn.propose(enc('later'));
+    const heartbeats = leader.rn.takeMessages((m) => m.type === 'heartbeat');
+    expect(heartbeats.map((m) => `${m.type}->${m.to}`).sort()).toEqual(['heartbeat->2', 'heartbeat->3']);
+    expect(leader.rn.takeMessages((m) => m.type === 'heartbeat')).toEqual([]);
+    // A follower answers a heartbeat; its answer can be taken the same way.
+    const f = net.node(2);
+    f.rn.step(heartbeats.find((m) => m.to === 2)!);
+    const answers = f.rn.takeMessages((m) => m.type === 'heartbeatResp');
+    expect(answers.map((m) => `${m.type}->${m.to}`)).toEqual(['heartbeatResp->1']);
+    leader.rn.step(answers[0]!);
+    // The leader's next Ready holds what was not taken (the appends), and no heartbeat.
+    applyAndAdvance(leader, inFlight);
+    const next = persistReady(leader)!;
+    expect(next.messages.some((m) => m.type === 'heartbeat')).toBe(false);
+    expect(next.messages.some((m) => m.type === 'app')).toBe(true);
+    applyAndAdvance(leader, next);
+    net.queue.push(...inFlight.messages, ...next.messages);
+    net.stabilize();
+    for (const id of [1, 2, 3]) expect([...net.node(id).applied.values()].slice(-2)).toEqual(['1/slow', '1/later']);
   });
 });

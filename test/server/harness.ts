@@ -130,10 +130,17 @@ export class TestCluster {
     }
   }
 
-  /** Spawn member i (its output appended to its log file). Resolves once spawned. */
-  spawn(i: number, args: string[] = this.args(i)): ChildProcess {
+  /** Each member's last log lines about leadership, stalls, warnings and errors: for failure messages. */
+  events(linesMax = 15): string {
+    return this.members
+      .map((m, i) => `--- ${m.name}\n${this.log(i).split('\n').filter((l) => /leader|stalled|"level":[456]0/.test(l)).slice(-linesMax).join('\n')}`)
+      .join('\n');
+  }
+
+  /** Spawn member i (its output appended to its log file), with `env` added to this process's. */
+  spawn(i: number, args: string[] = this.args(i), env: Record<string, string> = {}): ChildProcess {
     const fd = openSync(this.logFile(i), 'a');
-    const child = spawn(process.execPath, [mainJs(), ...args], { stdio: ['ignore', fd, fd] });
+    const child = spawn(process.execPath, [mainJs(), ...args], { stdio: ['ignore', fd, fd], env: { ...process.env, ...env } });
     closeSync(fd);
     this.procs.set(i, child);
     this.#exits.set(

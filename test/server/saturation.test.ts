@@ -103,7 +103,9 @@ describe('a saturated leader', () => {
           failure: [],
         }),
       }));
-      expect(prefill.failed).toEqual({});
+      // On failure, say what the members saw (leader changes, stalls, warnings).
+      const logs = () => c.events();
+      expect(prefill.failed, logs()).toEqual({});
       const before = await Promise.all([0, 1, 2].map((i) => c.status(i)));
       expect(before[leader]?.role).toBe('leader');
 
@@ -120,10 +122,10 @@ describe('a saturated leader', () => {
       while (!/snapshot taken/.test(c.log(leader)) && performance.now() < deadline) await sleep(100);
       expect(c.log(leader)).toMatch(/snapshot taken/);
       expect(result.ok).toBeGreaterThan(0);
-      expect(result.failed).toEqual({});
-      expect(after[leader]?.role).toBe('leader');
-      expect(after[leader]?.term).toBe(before[leader]?.term);
-      for (let i = 0; i < 3; i++) expect(after[i]?.leaderChanges.length).toBe(before[i]?.leaderChanges.length);
+      expect(result.failed, logs()).toEqual({});
+      expect(after[leader]?.role, logs()).toBe('leader');
+      expect(after[leader]?.term, logs()).toBe(before[leader]?.term);
+      for (let i = 0; i < 3; i++) expect(after[i]?.leaderChanges.length, logs()).toBe(before[i]?.leaderChanges.length);
     } finally {
       agent.destroy();
     }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCodes, InvalidArgumentError, NinesError } from '../../core/errors.js';
 import { Limits } from '../../core/limits.js';
+import { type Failpoints, parseFailpoints } from '../../core/failpoints.js';
 import { prefixEnd, RANGE_END_ALL, utf8 } from '../../kv/bytes.js';
 import { ServerLimits } from '../limits.js';
 import type { NodeService, ReadOptions, WatchRequest } from '../service.js';
@@ -36,6 +37,8 @@ export interface ApiDeps {
   readonly dashboardHtml: () => string;
   /** The `GET /v1/slo` document (docs/slo.md); absent: 404. */
   readonly sloStatus?: () => unknown;
+  /** Failpoints switchable at run time (only when NINES_FAILPOINTS is set); absent: 404. */
+  readonly failpoints?: Failpoints;
 }
 
 async function body(ctx: HttpContext): Promise<JsonFields> {
@@ -106,6 +109,21 @@ export function buildRouter(deps: ApiDeps): Router<HttpContext> {
     ctx.res.setHeader('access-control-allow-origin', '*');
     ctx.json(s.status());
   });
+  // Tests only (src/core/failpoints.ts): the route exists when the member was started with
+  // NINES_FAILPOINTS set. The body is the whole new spec, e.g. `storageBeforeSync=sleep(1500)`.
+  const fp = deps.failpoints;
+  if (fp !== undefined) {
+    r.add('failpoints.get', 'GET', '/debug/failpoints', (ctx) => {
+      knownQuery(ctx.url, []);
+      ctx.json({ failpoints: fp.toString() });
+    });
+    r.add('failpoints.put', 'PUT', '/debug/failpoints', async (ctx) => {
+      knownQuery(ctx.url, []);
+      const spec = (await readBody(ctx.req, ServerLimits.requestBodyBytesMax)).toString('utf8');
+      fp.replaceWith(parseFailpoints(spec));
+      ctx.json({ failpoints: fp.toString() });
+    });
+  }
   r.add('slo', 'GET', '/v1/slo', (ctx) => {
     knownQuery(ctx.url, []);
     if (deps.sloStatus === undefined) throw new NinesError(ErrorCodes.NOT_FOUND, 'this member keeps no SLOs');
