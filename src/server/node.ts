@@ -453,6 +453,8 @@ export class NinesNode implements NodeService {
       }
     }
     // 1. Persist (one transaction, fsynced) before anything that depends on it is sent.
+    /** Resolves once this Ready's synced write is durable and what waited on it was sent. */
+    let written: Promise<void> | undefined;
     if (rd.snapshot !== undefined || rd.entries.length > 0 || rd.hardState !== undefined) {
       const t0 = performance.now();
       const sync = rd.mustSync || rd.snapshot !== undefined || rd.entries.length > 0;
@@ -473,11 +475,16 @@ export class NinesNode implements NodeService {
         this.#persistedVote = rd.hardState.vote;
       }
       if (sync) {
-        await saved;
-        if (rd.hardState !== undefined) {
-          this.#durableTerm = rd.hardState.term;
-          this.#durableVote = rd.hardState.vote;
-        }
+        written = saved.then(() => {
+          if (rd.hardState !== undefined) {
+            this.#durableTerm = rd.hardState.term;
+            this.#durableVote = rd.hardState.vote;
+          }
+          // 3. Send what depended on the write as soon as it is durable (even mid-apply).
+          if (later.length > 0) this.#network?.send(later);
+        });
+        // Awaited below; handled here too, so a failure while applying is not "unhandled".
+        written.catch(() => undefined);
       } else {
         // Only the commit index moved: nothing sent or applied depends on it being durable
         // (a restarted member relearns commit from the leader), so do not wait for the fsync.
@@ -485,13 +492,18 @@ export class NinesNode implements NodeService {
         saved.catch((err: unknown) => this.#fail(err));
       }
     }
-    // 2. A snapshot from the leader replaces the whole store.
-    if (rd.snapshot !== undefined && rd.snapshot.metadata.index > this.#applied) {
-      this.#installSnapshot(rd.snapshot.data, rd.snapshot.metadata.index);
+    if (written === undefined && later.length > 0) this.#network?.send(later);
+    // 2. A snapshot from the leader replaces the whole store (once it is durable).
+    if (rd.snapshot !== undefined) {
+      await written;
+      if (rd.snapshot.metadata.index > this.#applied) this.#installSnapshot(rd.snapshot.data, rd.snapshot.metadata.index);
     }
-    // 3. Send.
-    if (later.length > 0) this.#network?.send(later);
-    // 4. Apply.
+    // 4. Apply, while the write is in flight (etcd applies beside its WAL write too): committed
+    // entries are durable on a quorum already, and the store is rebuilt from the log and the
+    // snapshot after a crash, so a committed entry this member has not yet made durable itself
+    // may be applied and answered. The leader's own commits never run ahead of its disk (raft
+    // counts its copy once `advance` reports it durable). A slow disk then delays an answer by
+    // one fsync, not two.
     // At most applyEntriesPerTurnMax per event-loop turn: a big batch (catching up, replay)
     // yields between chunks so timers, peers and clients are not starved while it applies.
     const committed = rd.committedEntries;
@@ -505,6 +517,7 @@ export class NinesNode implements NodeService {
       this.#reads.onApplied(this.#applied);
     }
     for (const rs of rd.readStates) this.#reads.onReadState(rs.context, rs.index, this.#applied);
+    await written;
     // 5. Snapshot and compact every --snapshot-count applied entries (built off the event loop
     // when the replica can; saved by the ready loop once built).
     if (this.#applied - this.#snapshotIndex >= this.config.snapshotCount && this.#snapshotBuild === undefined && this.#built === undefined) {

@@ -86,8 +86,9 @@ type Inbound =
 /**
  * One simulated process: a raft RawNode over a `SimDisk`, a `KvMachine`, and the client
  * requests it waits on. It runs raft's Ready loop with one fsync in flight at a time: a
- * Ready's writes go to the disk unsynced, and only when the fsync completes are the
- * messages sent, the committed entries applied and `advance` called (raft's contract).
+ * Ready's writes go to the disk unsynced, its committed entries are applied at once (they are
+ * durable on a quorum), and only when the fsync completes are the messages sent and
+ * `advance` called (raft's contract).
  * Crash drops everything volatile (and unsynced writes); restart rebuilds raft from the
  * durable disk and the state machine from the snapshot, raft then re-delivering the rest.
  */
@@ -307,6 +308,12 @@ export class SimNode {
       if (writes) this.disk.write({ hardState: rd.hardState, entries: rd.entries, snapshot: rd.snapshot });
       if (rd.mustSync || rd.snapshot !== undefined) {
         // The messages wait for the fsync (raft's contract); a crash before it loses the write.
+        // Committed entries are applied (and their clients answered) while it runs, as the real
+        // node does: they are durable on a quorum already (src/server/node.ts, step 4).
+        if (rd.snapshot === undefined && rd.committedEntries.length > 0) {
+          for (const e of rd.committedEntries) this.#apply(e);
+          this.#serveReads();
+        }
         this.#env.persistStarted(this.id, this.incarnation);
         return;
       }
