@@ -1162,9 +1162,9 @@ export class NinesNode implements NodeService {
 
   // ---------------------------------------------------------------- maintenance (for the etcd API)
 
-  /** Hash of the whole replicated state, after a linearizable read point (etcd's Hash). */
-  async hash(): Promise<{ hash: number; revision: number }> {
-    await this.#linearizable({ serializable: false });
+  /** Hash of the whole replicated state (etcd's Hash), after a linearizable read point unless serializable. */
+  async hash(options: ReadOptions = { serializable: false }): Promise<{ hash: number; revision: number }> {
+    await this.#linearizable(options);
     return this.#kv.hash();
   }
 

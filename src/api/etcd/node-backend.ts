@@ -17,8 +17,8 @@ import { EtcdError } from './errors.js';
 
 /** What a running node offers beyond `NodeService` for etcd's Maintenance service. */
 export interface MaintainableNode extends NodeService {
-  hash(): Promise<{ hash: number; revision: number }>;
-  hashKv(revision: number): Promise<{ hash: number; compactRevision: number; revision: number }>;
+  hash(options: { serializable: boolean }): Promise<{ hash: number; revision: number }>;
+  hashKv(revision: number, options: { serializable: boolean }): Promise<{ hash: number; compactRevision: number; revision: number }>;
   /** Raft leadership transfer; NOT_LEADER on a follower, INVALID_ARGUMENT for a non-voter. */
   transferLeadership(target: number): Promise<void>;
   isLearner(): boolean;
@@ -223,8 +223,10 @@ export function nodeEtcdBackend(node: MaintainableNode): EtcdBackend {
       return { sizeBytes: size, inUseBytes: size };
     },
     isLearner: () => node.isLearner(),
-    hash: () => node.hash(),
-    hashKv: (revision) => node.hashKv(revision),
+    // Served from this member's own state, as etcd does: no leader needed, so every member of a
+    // cluster (or of one without a quorum) can be asked and compared.
+    hash: () => node.hash({ serializable: true }),
+    hashKv: (revision) => node.hashKv(revision, { serializable: true }),
     moveLeader: async (target) => {
       if (target <= 0n || target > BigInt(Number.MAX_SAFE_INTEGER)) throw new EtcdError('badLeaderTransferee');
       try {

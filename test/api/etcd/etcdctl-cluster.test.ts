@@ -143,5 +143,9 @@ describe.skipIf(ETCDCTL === undefined)('etcdctl against a 3-member nines cluster
     const r = await ctl(lone, ['put', 'e2e/f', 'no-quorum']);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/etcdserver: (no leader|request timed out)|context deadline exceeded/);
+    // Hash and HashKV are served from the member's own state, as in etcd: no quorum needed.
+    const hk = await ctl(lone, ['endpoint', 'hashkv', '-w', 'json']);
+    expect(hk.code, hk.stderr).toBe(0);
+    expect(typeof (JSON.parse(hk.stdout) as { HashKV: { hash: number } }[])[0]?.HashKV.hash).toBe('number');
   });
 });
