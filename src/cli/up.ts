@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -27,6 +28,10 @@ interface UpFlags {
   snapshotCount?: number;
   logLevel?: string;
   slo?: string;
+  peerCertFile?: string;
+  peerKeyFile?: string;
+  peerTrustedCaFile?: string;
+  peerClientCertAuth?: boolean;
 }
 
 export function registerUp(program: Command): void {
@@ -47,6 +52,10 @@ export function registerUp(program: Command): void {
     .option('--snapshot-count <n>', 'passed to every member', intOption('--snapshot-count', 1))
     .option('--log-level <level>', 'passed to every member (logs go to <member data dir>/nines.log)')
     .option('--slo <file>', 'SLO spec passed to every member (see docs/slo.md; `nines slo status` shows the SLOs)')
+    .option('--peer-cert-file <file>', 'peer TLS: certificate (PEM) every member presents; peer URLs become https:// (with --peer-key-file)')
+    .option('--peer-key-file <file>', 'peer TLS: the private key of --peer-cert-file')
+    .option('--peer-trusted-ca-file <file>', 'peer TLS: CA bundle peer certificates are checked against')
+    .option('--peer-client-cert-auth', 'peer TLS: members also require a certificate signed by --peer-trusted-ca-file from each other')
     .action(action(async (flags: UpFlags) => up(flags)));
 }
 
@@ -66,7 +75,9 @@ async function up(flags: UpFlags): Promise<void> {
     extraArgs.push('--slo', resolve(flags.slo));
   }
 
-  const plan = planCluster({ nodes: flags.nodes, dataDir: flags.dataDir, basePort: flags.basePort, host: flags.host, extraArgs });
+  const peerScheme = peerTlsArgs(flags, extraArgs);
+
+  const plan = planCluster({ nodes: flags.nodes, dataDir: flags.dataDir, basePort: flags.basePort, host: flags.host, extraArgs, peerScheme });
   const mainJs = fileURLToPath(new URL('./main.js', import.meta.url));
   const cluster = new LocalCluster(plan, mainJs, extraArgs);
   const out = process.stdout;
@@ -109,6 +120,35 @@ async function up(flags: UpFlags): Promise<void> {
   printEndpoints(cluster, plan.file);
   void liveStatus(cluster, () => stopping);
   await done;
+}
+
+/**
+ * The peer TLS flags, checked here (before any member starts) and passed to every member with
+ * absolute paths; returns the peer URL scheme. One certificate serves every member, so it must
+ * name the loopback address (e.g. subjectAltName=IP:127.0.0.1) and allow serverAuth and
+ * clientAuth (docs/operations.md, "Peer TLS").
+ */
+function peerTlsArgs(flags: UpFlags, extraArgs: string[]): 'http' | 'https' {
+  const files: Array<[string, string | undefined]> = [
+    ['--peer-cert-file', flags.peerCertFile],
+    ['--peer-key-file', flags.peerKeyFile],
+    ['--peer-trusted-ca-file', flags.peerTrustedCaFile],
+  ];
+  const any = files.some(([, f]) => f !== undefined) || flags.peerClientCertAuth === true;
+  if (!any) return 'http';
+  if (flags.peerCertFile === undefined || flags.peerKeyFile === undefined) {
+    throw new InvalidArgumentError('peer TLS needs both --peer-cert-file and --peer-key-file');
+  }
+  if (flags.peerClientCertAuth === true && flags.peerTrustedCaFile === undefined) {
+    throw new InvalidArgumentError('--peer-client-cert-auth needs --peer-trusted-ca-file (the CA that signed the members\' certificates)');
+  }
+  for (const [flag, file] of files) {
+    if (file === undefined) continue;
+    if (!existsSync(file)) throw new InvalidArgumentError(`${flag} ${file}: no such file`);
+    extraArgs.push(flag, resolve(file));
+  }
+  if (flags.peerClientCertAuth === true) extraArgs.push('--peer-client-cert-auth');
+  return 'https';
 }
 
 function exitText(r: RunningMember): string {

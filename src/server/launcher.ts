@@ -27,6 +27,8 @@ export interface UpOptions {
   readonly host: string;
   /** Extra `nines start` flags passed to every member (e.g. --heartbeat-interval 50). */
   readonly extraArgs: readonly string[];
+  /** `https` when the members talk peer TLS (its flags are in `extraArgs`); default `http`. */
+  readonly peerScheme?: 'http' | 'https';
 }
 
 export interface PlannedCluster {
@@ -41,12 +43,22 @@ export interface PlannedCluster {
 export function planCluster(options: UpOptions): PlannedCluster {
   const dataDir = resolve(options.dataDir);
   const file = join(dataDir, CLUSTER_FILE_NAME);
+  const peerScheme = options.peerScheme ?? 'http';
   if (existsSync(file)) {
     const existing = readClusterFile(file);
     if (existing.members.length !== options.nodes) {
       throw new InvalidArgumentError(
         `--nodes ${options.nodes} but ${file} describes ${existing.members.length} members: ` +
           `run with --nodes ${existing.members.length} to resume, or use another --data-dir for a new cluster`,
+      );
+    }
+    // The peer URLs are part of the replicated membership: a cluster keeps its scheme.
+    const mismatch = existing.members.find((m) => !m.peerUrl.startsWith(`${peerScheme}://`));
+    if (mismatch !== undefined) {
+      throw new InvalidArgumentError(
+        peerScheme === 'https'
+          ? `${file} describes a cluster with plain-text peer URLs (${mismatch.peerUrl}): resume it without the --peer-* TLS flags, or use another --data-dir for a TLS cluster`
+          : `${file} describes a cluster with peer TLS (${mismatch.peerUrl}): resume it with --peer-cert-file and --peer-key-file (and the CA flags it was started with)`,
       );
     }
     return {
@@ -66,7 +78,7 @@ export function planCluster(options: UpOptions): PlannedCluster {
       name,
       pid: 0,
       clientUrls: [`http://${options.host}:${port}`],
-      peerUrl: `http://${options.host}:${port + 1}`,
+      peerUrl: `${peerScheme}://${options.host}:${port + 1}`,
       httpUrl: `http://${options.host}:${port + 2}`,
       dataDir: join(dataDir, name),
     });
