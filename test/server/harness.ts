@@ -266,3 +266,22 @@ export async function http(url: string, method = 'GET', body?: string | Buffer):
   }
   return { status: res.status, json };
 }
+
+/** A running `nines up`: the child, its combined stdout and stderr so far, its exit code. */
+export interface UpProcess {
+  readonly child: ChildProcess;
+  output(): string;
+  readonly exit: Promise<number | null>;
+}
+
+/** Start `nines up` with `args`. */
+export function startUp(args: string[]): UpProcess {
+  const child = spawn(process.execPath, [mainJs(), 'up', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const collect = (d: Buffer) => {
+    out += d.toString();
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  return { child, output: () => out, exit: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
+}

@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,22 +6,9 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readClusterFile } from '../../src/server/cluster-file.js';
 import { HAS_OPENSSL, makePeerCerts, type PeerCerts } from '../transport/certs.js';
-import { freeBasePort, mainJs, sleep } from './harness.js';
+import { freeBasePort, mainJs, sleep, startUp } from './harness.js';
 
 const run = promisify(execFile);
-
-/** `nines up` with the given flags; its combined output and exit code. */
-function startUp(args: string[]): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, [mainJs(), 'up', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr!.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  return { child, output: () => out, exit: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
-}
 
 describe.skipIf(!HAS_OPENSSL)('nines up with peer TLS', () => {
   const dir = mkdtempSync(join(tmpdir(), 'nines-up-tls-'));

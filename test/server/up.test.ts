@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readClusterFile } from '../../src/server/cluster-file.js';
-import { freeBasePort, mainJs, sleep } from './harness.js';
+import { freeBasePort, mainJs, sleep, startUp, type UpProcess as Up } from './harness.js';
 
 const run = promisify(execFile);
 
@@ -16,25 +16,6 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-interface Up {
-  child: ChildProcess;
-  output: () => string;
-  exit: Promise<number | null>;
-}
-
-function startUp(args: string[]): Up {
-  const child = spawn(process.execPath, [mainJs(), 'up', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr!.on('data', (d: Buffer) => {
-    out += d.toString();
-  });
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => out, exit };
 }
 
 async function waitFor(up: Up, text: string, timeoutMs: number): Promise<void> {
